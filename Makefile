@@ -1,0 +1,74 @@
+# Hakusan — two commands for a fresh machine:
+#   make demo   install everything, migrate a SQLite database, load fictional demo data, serve
+#   make test   install everything (browser included), lint, type-check, run the whole suite
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Django 6 needs Python >= 3.12: take the newest one on the machine.
+PYTHON_BOOT ?= $(shell for p in python3.13 python3.12 /root/.pyenv/versions/3.13.0/bin/python3 /root/.pyenv/versions/3.12.1/bin/python3 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+HAKUSAN := $(VENV)/bin/hakusan
+STAMP := $(VENV)/.installed
+export HAKUSAN_DATA_DIR ?= $(CURDIR)/var
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install demo test lint typecheck pytest pytest-pg browser messages bench clean
+
+help:
+	@echo "make demo   - install and start Hakusan on SQLite with demo data (http://$(HOST):$(PORT))"
+	@echo "make test   - install and run ruff, mypy and the whole test suite"
+
+$(PY):
+	@test -n "$(PYTHON_BOOT)" || { echo "Python >= 3.12 is required (Django 6)"; exit 1; }
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) requirements/lock.txt pyproject.toml frontend/package.json frontend/package-lock.json
+	$(PY) -m pip install --quiet -r requirements/lock.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(STAMP)
+
+# gettext's msgfmt compiles the Japanese/English catalogues; Debian package if missing.
+messages: $(STAMP)
+	@command -v msgfmt >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq gettext >/dev/null; } \
+		|| { echo "please install gettext (msgfmt)"; exit 1; }
+	cd src/hakusan && ../../$(HAKUSAN) compilemessages --ignore='.venv' -v 0
+
+install: $(STAMP) messages
+
+# Debian's chromium drives the end-to-end tests (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| { echo "please install Debian's chromium for the browser tests"; exit 1; }
+
+demo: install
+	$(HAKUSAN) demo --host $(HOST) --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: install
+	$(VENV)/bin/mypy src/hakusan/domain src/hakusan/*/services.py src/hakusan/core
+
+pytest: install browser
+	$(VENV)/bin/pytest
+
+# The same suite on PostgreSQL when HAKUSAN_TEST_PG is set (CI sets it).
+pytest-pg: install browser
+	@if [ -n "$$HAKUSAN_TEST_PG" ]; then \
+		HAKUSAN_TEST_DATABASE_URL=$${HAKUSAN_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/hakusan} \
+		$(VENV)/bin/pytest -m "not e2e"; \
+	else echo "HAKUSAN_TEST_PG not set: PostgreSQL run skipped"; fi
+
+test: lint typecheck pytest pytest-pg
+
+bench: install
+	$(PY) bench/intake.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules var

@@ -1,0 +1,3 @@
+"""Hakusan: cyber-operations platform for a prefectural police cyber division."""
+
+__version__ = "0.1.0"

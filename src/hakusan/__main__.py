@@ -1,0 +1,3 @@
+from hakusan.cli import main
+
+main()

@@ -1,0 +1,49 @@
+"""The ``hakusan`` command: a thin front to Django's management commands.
+
+``hakusan demo | serve | worker | migrate | createuser | import reports FILE | extract [FILE|-] |
+audit verify`` — every command honours ``HAKUSAN_DATABASE_URL`` and defaults to a SQLite file
+in the data directory (``HAKUSAN_DATA_DIR``). ``HAKUSAN_ENV=production`` selects the
+production settings, which refuse to start half-configured.
+"""
+
+import os
+import sys
+
+# Names that are not valid (or not friendly) Django command names.
+ALIASES = {"import": "import_data"}
+
+USAGE = """usage: hakusan COMMAND [options]
+
+commands:
+  demo                 migrate, load fictional demo data, start the server
+  serve                start the web server (--host, --port)
+  worker               start a Celery worker (needs HAKUSAN_REDIS_URL)
+  migrate              create or upgrade the database
+  createuser           add a user (--role, --department, --token)
+  import reports FILE  bulk import of reports (CSV or JSON lines)
+  extract [FILE|-]     print the observables in a text, one JSON object per line
+  audit verify         check the audit log's hash chain
+  (any Django management command also works, e.g. hakusan check)
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    default_settings = (
+        "hakusan.settings.production"
+        if os.environ.get("HAKUSAN_ENV") == "production"
+        else "hakusan.settings.embedded"
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_settings)
+    if len(argv) < 2 or argv[1] in ("-h", "--help", "help"):
+        print(USAGE)
+        return
+    argv[1] = ALIASES.get(argv[1], argv[1])
+    argv[0] = "hakusan"
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

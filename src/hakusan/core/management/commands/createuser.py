@@ -1,0 +1,65 @@
+"""``hakusan createuser``: add a user with a role and department (and optionally an API token)."""
+
+import getpass
+import sys
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rest_framework.authtoken.models import Token
+
+from hakusan.core.choices import Role
+from hakusan.core.models import Department
+from hakusan.core.services import create_user
+
+
+class Command(BaseCommand):
+    help = "Create a user. The password is read from --password-stdin or asked for."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--role", choices=Role.values, default=Role.RECEPTION)
+        parser.add_argument("--department", help="department code")
+        parser.add_argument("--last-name", default="")
+        parser.add_argument("--first-name", default="")
+        parser.add_argument("--email", default="")
+        parser.add_argument("--superuser", action="store_true")
+        parser.add_argument("--password-stdin", action="store_true")
+        parser.add_argument(
+            "--token",
+            action="store_true",
+            help="also create an API token and print it on the last line",
+        )
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        dept = None
+        if o["department"]:
+            try:
+                dept = Department.objects.get(code=o["department"])
+            except Department.DoesNotExist:
+                codes = ", ".join(Department.objects.values_list("code", flat=True))
+                raise CommandError(
+                    f"--department: unknown code {o['department']!r} (known: {codes})"
+                ) from None
+        if o["password_stdin"]:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Password: ")
+            if password != getpass.getpass("Password (again): "):
+                raise CommandError("the passwords differ")
+        try:
+            user = create_user(
+                o["username"],
+                password,
+                role=o["role"],
+                department=dept,
+                first_name=o["first_name"],
+                last_name=o["last_name"],
+                email=o["email"],
+                is_superuser=o["superuser"],
+            )
+        except ValidationError as exc:
+            raise CommandError("password: " + " ".join(exc.messages)) from None
+        self.stdout.write(f"created {user.username} ({user.get_role_display()})")
+        if o["token"]:
+            self.stdout.write(Token.objects.create(user=user).key)

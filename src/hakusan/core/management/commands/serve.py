@@ -1,0 +1,71 @@
+"""``hakusan serve``: the WSGI server (gunicorn) plus, in the embedded default, the scheduler
+thread that runs periodic jobs (SLA escalation) which Celery beat runs in a deployment."""
+
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from hakusan.core import jobs
+
+PERIODIC = (("intake.escalate_overdue", 300),)
+
+
+def start_scheduler() -> None:
+    def loop() -> None:
+        last: dict[str, float] = {}
+        while True:
+            now = time.monotonic()
+            for name, every in PERIODIC:
+                if now - last.get(name, -every) >= every:
+                    last[name] = now
+                    try:
+                        jobs.run_periodic(name)
+                    except Exception:  # the scheduler outlives a failing job
+                        import logging
+
+                        logging.getLogger(__name__).exception("periodic job %s failed", name)
+            time.sleep(5)
+
+    threading.Thread(target=loop, name="hakusan-scheduler", daemon=True).start()
+
+
+class Command(BaseCommand):
+    help = "Start the Hakusan web server."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=4)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        from hakusan.wsgi import application
+
+        bind = f"{options['host']}:{options['port']}"
+        use_scheduler = not jobs.use_celery()
+
+        class Server(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                self.cfg.set("bind", bind)
+                self.cfg.set("workers", options["workers"])
+                self.cfg.set("threads", options["threads"])
+                self.cfg.set("worker_class", "gthread")
+                self.cfg.set("timeout", 120)
+                self.cfg.set("accesslog", "-")
+                if use_scheduler:
+                    self.cfg.set("when_ready", lambda server: start_scheduler())
+
+            def load(self) -> Any:
+                return application
+
+        self.stdout.write(
+            f"Hakusan on http://{bind}/  (database: "
+            f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+            f"jobs: {'celery' if jobs.use_celery() else 'in-process'})"
+        )
+        Server().run()

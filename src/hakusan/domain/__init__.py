@@ -1,0 +1,1 @@
+"""Framework-free domain logic: takes and returns plain data, tested without a database."""

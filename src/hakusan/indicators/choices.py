@@ -1,0 +1,32 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hakusan.domain.observables import ObservableType as DomainType
+
+# Labels for the foundation's observable types; the values come from the domain enum.
+_LABELS = {
+    "ipv4": _("IPv4 address"),
+    "ipv6": _("IPv6 address"),
+    "domain": _("Domain"),
+    "url": _("URL"),
+    "email": _("E-mail address"),
+    "md5": "MD5",
+    "sha1": "SHA-1",
+    "sha256": "SHA-256",
+    "phone": _("Phone number"),
+    "btc": _("Bitcoin address"),
+    "eth": _("Ethereum address"),
+    "cve": "CVE",
+}
+ObservableType = models.TextChoices(  # type: ignore[misc]
+    "ObservableType", [(t.name, (t.value, _LABELS.get(t.value, t.value))) for t in DomainType]
+)
+
+
+class SourceKind(models.TextChoices):
+    REPORT = "report", _("Report")
+    CASE = "case", _("Case")
+    FEED = "feed", _("Feed entry")
+    SENSOR = "sensor", _("Sensor alert")
+    PARTNER = "partner", _("Partner bundle")
+    MANUAL = "manual", _("Manual")

@@ -1,0 +1,297 @@
+"""The reports API (and the plumbing the cases and observables APIs share).
+
+Views parse input with serializers and call ``intake.services``; reads go through
+``intake.selectors`` (a report the caller may not see is 404, never 403). Every retrieve and every
+list is written to the audit log."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
+
+from hakusan.core import access, audit
+from hakusan.core.models import Department
+from hakusan.domain.intake import ReportDraft
+from hakusan.intake import selectors, services
+from hakusan.intake.models import Category, Report
+
+from .serializers import (
+    CategorySerializer,
+    DepartmentSerializer,
+    ReportCreatedSerializer,
+    ReportCreateSerializer,
+    ReportDetailSerializer,
+    ReportFilterSerializer,
+    ReportSummarySerializer,
+    RouteProposalSerializer,
+    RouteSerializer,
+    TriageSerializer,
+)
+
+# --- shared plumbing --------------------------------------------------------------------------
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """A service's ValidationError becomes a 400 whose keys name the fields."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        detail = as_serializer_error(exc)
+        if NON_FIELD_ERRORS in detail:
+            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+        raise ValidationError(detail) from None
+    except ValueError as exc:  # a domain object's own invariants (ReportDraft)
+        raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [str(exc)]}) from None
+
+
+ERRORS = {
+    400: OpenApiResponse(description="invalid input; the keys name the fields"),
+    401: OpenApiResponse(description="not authenticated"),
+    403: OpenApiResponse(description="the caller's role may not do this"),
+    404: OpenApiResponse(description="no such object, or the caller may not see it"),
+}
+READ_ERRORS = {k: v for k, v in ERRORS.items() if k in (401, 403, 404)}
+LIST_ERRORS = {k: v for k, v in ERRORS.items() if k in (400, 401, 403)}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: ERRORS[code] for code in codes}
+
+
+class AuditedViewSet(viewsets.GenericViewSet):
+    """Object reads go through ``get_visible(user, pk)`` (a selector: 404 when invisible);
+    retrieves and lists are audited."""
+
+    permission_classes = [access.RolePermission]
+    read_roles = access.CAN_FILE_REPORTS
+    write_roles = access.CAN_FILE_REPORTS
+    action_roles: dict[str, frozenset[str]] = {}
+    lookup_value_converter = "int"  # the router uses path converters: /reports/<int:pk>/
+    audit_type = ""
+
+    def get_visible(self, user: Any, pk: Any) -> Model:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_object(self) -> Any:
+        obj = self.get_visible(self.request.user, self.kwargs[self.lookup_field])
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def audited_list(
+        self, request: Request, queryset: QuerySet, *, filters: dict[str, Any] | None = None
+    ) -> Response:
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        total = self.paginator.count if page is not None else len(rows)  # type: ignore[union-attr]
+        audit.record(
+            request.user,
+            "list",
+            object_type=self.audit_type,
+            request=request,
+            detail={"count": total, "returned": len(rows), "filters": filters or {}},
+        )
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def audited_retrieve(self, request: Request, obj: Model) -> Response:
+        audit.record(request.user, "view", obj, request=request)
+        return Response(self.get_serializer(obj).data)
+
+
+def parse_query(serializer_class: type, request: Request) -> Any:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Reports the caller may see",
+        parameters=[ReportFilterSerializer],
+        responses={200: ReportSummarySerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One report", responses={200: ReportDetailSerializer, **READ_ERRORS}
+    ),
+    create=extend_schema(
+        summary="File a report",
+        request=ReportCreateSerializer,
+        description="Stores the report, extracts its observables and suggests its triage "
+        "(category and whether the cyber division must take it, with reasons).",
+        responses={201: ReportCreatedSerializer, **errors(400, 401, 403)},
+    ),
+)
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedViewSet):
+    """通報・相談: file, read, triage, route and accept reports."""
+
+    queryset = Report.objects.none()  # reads go through selectors.reports_visible_to
+    serializer_class = ReportDetailSerializer
+    audit_type = "intake.report"
+    read_roles = access.CAN_FILE_REPORTS
+    write_roles = access.CAN_FILE_REPORTS
+    action_roles = {
+        "create": access.CAN_FILE_REPORTS,
+        "triage": access.CAN_TRIAGE_AND_ROUTE,
+        "route": access.CAN_TRIAGE_AND_ROUTE,
+        "route_proposal": access.CAN_TRIAGE_AND_ROUTE,
+        "accept": access.CAN_FILE_REPORTS,  # the service checks the caller's department
+    }
+
+    def get_queryset(self) -> QuerySet[Report]:
+        return selectors.reports_visible_to(self.request.user).select_related(  # type: ignore[arg-type]
+            "category", "suggested_category", "receiving_department", "assigned_department"
+        )
+
+    def get_visible(self, user: Any, pk: Any) -> Report:
+        return selectors.get_report(user, pk)
+
+    def get_serializer_class(self) -> type:
+        if self.action == "list":
+            return ReportSummarySerializer
+        return ReportDetailSerializer
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        filters = parse_query(ReportFilterSerializer, request)
+        reports = filters.apply(self.get_queryset()).order_by("-received_at", "-id")
+        return self.audited_list(request, reports, filters=filters.used())
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.audited_retrieve(request, self.get_object())
+
+    def create(self, request: Request) -> Response:
+        serializer = ReportCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.draft_values()
+        user = request.user
+        if values["category_code"] and not access.user_can(user, access.CAN_TRIAGE_AND_ROUTE):
+            raise PermissionDenied("your role may not confirm a report's category")
+        if values["station_code"] and not access.user_can(user, access.CAN_IMPORT):
+            raise PermissionDenied("your role may not file reports for another department")
+        with service_errors():
+            filed = services.create_report(
+                user,
+                ReportDraft(**values),  # type: ignore[arg-type]
+                tlp=serializer.validated_data["tlp"],
+            )
+        report = selectors.get_report(user, filed.report.pk)  # type: ignore[arg-type]
+        data = ReportCreatedSerializer(
+            report, context={**self.get_serializer_context(), "extracted": filed.observables}
+        ).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def _detail(self, report: Report) -> Response:
+        fresh = selectors.get_report(self.request.user, report.pk)  # type: ignore[arg-type]
+        return Response(ReportDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Confirm or correct the triage",
+        request=TriageSerializer,
+        responses={200: ReportDetailSerializer, **errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def triage(self, request: Request, pk: str) -> Response:
+        report = self.get_object()
+        serializer = TriageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            services.confirm_triage(
+                report,
+                request.user,  # type: ignore[arg-type]
+                serializer.validated_data["category"].code,
+                serializer.validated_data["needs_cyber"],
+            )
+        return self._detail(report)
+
+    @extend_schema(
+        summary="What the routing rules propose for the report",
+        responses={200: RouteProposalSerializer, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="route-proposal")
+    def route_proposal(self, request: Request, pk: str) -> Response:
+        report = self.get_object()
+        return Response(RouteProposalSerializer(services.propose_route(report)).data)
+
+    @extend_schema(
+        summary="Route the report to a department with a deadline",
+        description="Without a department the routing rules decide; another "
+        "department than the proposed one needs a reason.",
+        request=RouteSerializer,
+        responses={200: ReportDetailSerializer, **errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def route(self, request: Request, pk: str) -> Response:
+        report = self.get_object()
+        serializer = RouteSerializer(
+            data=request.data, context={"proposal": services.propose_route(report)}
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with service_errors():
+            services.route_report(
+                report,
+                request.user,  # type: ignore[arg-type]
+                department=data.get("department"),
+                sla_hours=data.get("sla_hours"),
+                reason=data.get("reason") or "",
+            )
+        return self._detail(report)
+
+    @extend_schema(
+        summary="Accept the report for the caller's (assigned) department",
+        request=None,
+        responses={200: ReportDetailSerializer, **errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        report = self.get_object()
+        with service_errors():
+            services.accept_report(report, request.user)  # type: ignore[arg-type]
+        return self._detail(report)
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+
+class ReferenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Small read-only code lists for API clients: not paginated."""
+
+    permission_classes = [access.RolePermission]
+    read_roles = access.CAN_FILE_REPORTS
+    pagination_class = None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Consultation categories (codes)",
+        responses={200: CategorySerializer(many=True), **errors(401, 403)},
+    )
+)
+class CategoryViewSet(ReferenceViewSet):
+    queryset = Category.objects.all()
+    serializer_class = CategorySerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Departments: HQ divisions and stations (codes)",
+        responses={200: DepartmentSerializer(many=True), **errors(401, 403)},
+    )
+)
+class DepartmentViewSet(ReferenceViewSet):
+    queryset = Department.objects.all()
+    serializer_class = DepartmentSerializer

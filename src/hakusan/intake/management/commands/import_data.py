@@ -1,0 +1,88 @@
+"""``hakusan import reports FILE``: bulk import through the job system (in-process, or on a
+Celery worker when HAKUSAN_REDIS_URL is set), with a progress bar and a summary."""
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from hakusan.core import jobs
+from hakusan.core.choices import JobStatus
+from hakusan.core.models import Department, User
+
+
+class Command(BaseCommand):
+    help = "Import data. 'reports FILE': reports from CSV or JSON lines."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("what", choices=["reports"])
+        parser.add_argument("file")
+        parser.add_argument("--user", required=True, help="user name the reports are filed by")
+        parser.add_argument("--format", choices=["csv", "jsonl"], default=None)
+        parser.add_argument(
+            "--department",
+            help="receiving department code (default: the "
+            "row's station_code, else the user's department)",
+        )
+        parser.add_argument("--encoding", default=None, help="e.g. cp932 for Japanese Excel CSV")
+        parser.add_argument("--rejects", default=None, help="where to write rejected rows")
+        parser.add_argument("--timeout", type=float, default=3600.0)
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        path = Path(o["file"]).resolve()
+        if not path.is_file():
+            raise CommandError(f"{o['file']}: no such file")
+        try:
+            user = User.objects.get(username=o["user"])
+        except User.DoesNotExist:
+            raise CommandError(f"--user: no user {o['user']!r}") from None
+        if o["department"] and not Department.objects.filter(code=o["department"]).exists():
+            raise CommandError(f"--department: unknown code {o['department']!r}")
+        params = {
+            "path": str(path),
+            "fmt": o["format"],
+            "department": o["department"],
+            "encoding": o["encoding"],
+            "rejects_path": str(Path(o["rejects"]).resolve()) if o["rejects"] else None,
+        }
+        run = jobs.submit("intake.import_reports", params, user=user)
+        where = "a Celery worker" if jobs.use_celery() else "this process"
+        console = Console()
+        console.print(f"job {run.pk}: importing {path.name} on {where}")
+        deadline = time.monotonic() + o["timeout"]
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task(path.name, total=100)
+            while True:
+                run.refresh_from_db()
+                progress.update(task, completed=run.percent or 0)
+                if run.finished:
+                    break
+                if time.monotonic() > deadline:
+                    raise CommandError(f"job {run.pk} still {run.status} after {o['timeout']}s")
+                time.sleep(0.3)
+        if run.status == JobStatus.FAILED:
+            raise CommandError(f"import failed: {run.error.splitlines()[0] if run.error else ''}")
+        r = run.result
+        console.print(
+            f"imported {r['imported']} report(s)"
+            + (f" ({r['first']} … {r['last']})" if r.get("first") else "")
+        )
+        console.print(
+            f"rejected {r['rejected']} row(s)"
+            + (f": see {r['rejects_file']}" if r.get("rejects_file") else "")
+        )
+        for e in r.get("errors", [])[:10]:
+            where_ = f"line {e['line']}" + (
+                f", byte {e['byte_offset']}" if e.get("byte_offset") is not None else ""
+            )
+            console.print(f"  {where_}: {e['message']}", markup=False)
