@@ -2,6 +2,7 @@
 acceptance, filters, input errors and the audit trail."""
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -203,7 +204,7 @@ def test_filters(api, officer, draft, departments) -> None:
 
     from hakusan.intake.models import Report
 
-    Report.objects.filter(pk=phone.pk).update(due_at=timezone.now() - timezone.timedelta(hours=1))
+    Report.objects.filter(pk=phone.pk).update(due_at=timezone.now() - timedelta(hours=1))
 
     def ids(**params: Any) -> list[int]:
         response = api.get("/api/reports/", params)

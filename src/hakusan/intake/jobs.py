@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 
 from hakusan.core.jobs import JobContext, register_job
 from hakusan.core.models import Department
@@ -60,14 +61,16 @@ def import_reports(
             return
         try:
             reports = services.create_reports_bulk(user, [d for _, d in batch], department=dept)
-        except ValidationError:
+        except (ValidationError, DatabaseError):
             # One bad row must not sink its batch: file them one by one to find it.
             reports = []
             for line, draft in batch:
                 try:
                     reports.extend(services.create_reports_bulk(user, [draft], department=dept))
                 except ValidationError as exc:
-                    errors.append(RowError(line=line, message="; ".join(exc.messages)))
+                    errors.append(RowError(line=line, message=_messages(exc), field=_fields(exc)))
+                except DatabaseError as exc:
+                    errors.append(RowError(line=line, message=f"database refused the row: {exc}"))
         if reports:
             first_number = first_number or reports[0].number
             last_number = reports[-1].number
@@ -118,3 +121,13 @@ def escalate_overdue(ctx: JobContext) -> dict[str, Any]:
 def retrain_triage(ctx: JobContext) -> dict[str, Any]:
     model = services.train_triage_model(ctx.user)
     return {"model": model.pk, "samples": model.n_samples, "metrics": model.metrics}
+
+
+def _messages(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in exc.message_dict.items())
+    return "; ".join(exc.messages)
+
+
+def _fields(exc: ValidationError) -> str | None:
+    return ", ".join(exc.error_dict) if hasattr(exc, "error_dict") else None

@@ -103,37 +103,39 @@ def _department_for(user: User, station_code: str = "") -> Department:
     return user.department  # type: ignore[return-value]
 
 
-def _build_report(
+def _extract_all(draft: ReportDraft) -> tuple[list[tuple[str, list[Extracted]]], list[Extracted]]:
+    """Observables of the narrative and of each item (offsets are per text)."""
+    found = list(extract(draft.narrative))
+    items = []
+    for text in draft.items:
+        item_found = extract(text)
+        found.extend(item_found)
+        items.append((text, item_found))
+    return items, found
+
+
+def _triage_input(draft: ReportDraft, found: Sequence[Extracted]) -> TriageInput:
+    return TriageInput(
+        text=report_text(draft.narrative, draft.items),
+        observable_types=frozenset(str(e.type) for e in found),
+        damage_amount=draft.damage_amount,
+        victim_kind=draft.victim_kind,
+    )
+
+
+def _new_report(
     user: User,
     draft: ReportDraft,
     department: Department,
     number: str,
+    result: TriageResult,
     categories: dict[str, Category],
-    eng: triage._Engine,
-) -> tuple[Report, list[tuple[str, list[Extracted]]], list[Extracted], TriageResult]:
-    now = timezone.now()
-    narrative_found = extract(draft.narrative)
-    items = []
-    all_found = list(narrative_found)
-    for text in draft.items:
-        found = extract(text)
-        all_found.extend(found)
-        items.append((text, found))
-    text = report_text(draft.narrative, draft.items)
-    result = triage.suggest(
-        TriageInput(
-            text=text,
-            observable_types=frozenset(str(e.type) for e in all_found),
-            damage_amount=draft.damage_amount,
-            victim_kind=draft.victim_kind,
-        ),
-        eng,
-    )
-    report = Report(
+) -> Report:
+    return Report(
         number=number,
         channel=draft.channel,
         kind=draft.kind,
-        received_at=draft.received_at or now,
+        received_at=draft.received_at or timezone.now(),
         received_by=user,
         receiving_department=department,
         reporter_name=draft.reporter_name,
@@ -146,13 +148,14 @@ def _build_report(
         narrative=draft.narrative,
         occurred_at=draft.occurred_at,
         damage_amount=draft.damage_amount,
+        damage_from=draft.damage_from,
+        damage_to=draft.damage_to,
         external_ref=draft.external_ref,
         suggested_category=categories.get(result.category or ""),
         suggested_needs_cyber=result.needs_cyber,
         suggestion=_suggestion_json(result),
         status=ReportStatus.NEW,
     )
-    return report, items, all_found, result
 
 
 def _number(year: int, seq: int) -> str:
@@ -169,13 +172,15 @@ def create_report(
 ) -> Filed:
     """File one report: store it, extract its observables, suggest its triage."""
     department = department or _department_for(user, draft.station_code)
+    attachments = list(attachments)
+    for upload in attachments:  # refuse before anything is written, files included
+        _check_size(upload)
     categories = {c.code: c for c in Category.objects.all()}
-    eng = triage.engine()
+    items, found = _extract_all(draft)
+    result = triage.suggest(_triage_input(draft, found))
     with transaction.atomic():
         number = _number(timezone.localdate().year, reserve_numbers("report"))
-        report, items, found, result = _build_report(
-            user, draft, department, number, categories, eng
-        )
+        report = _new_report(user, draft, department, number, result, categories)
         report.tlp = tlp
         report.full_clean(exclude=["number", "received_by", "receiving_department"])
         report.save()
@@ -201,35 +206,43 @@ def create_report(
 def create_reports_bulk(
     user: User, drafts: Sequence[ReportDraft], *, department: Department | None = None
 ) -> list[Report]:
-    """File many reports in one transaction (the import job's unit of work)."""
+    """File many reports in one transaction (the import job's unit of work). Raises
+    ValidationError naming the field when any report is invalid; nothing is stored then."""
     if not drafts:
         return []
     categories = {c.code: c for c in Category.objects.all()}
     departments = {d.code: d for d in Department.objects.all()}
-    eng = triage.engine()
+    extracted = [_extract_all(d) for d in drafts]
+    results = triage.suggest_many(
+        [_triage_input(d, f) for d, (_items, f) in zip(drafts, extracted, strict=True)]
+    )
     year = timezone.localdate().year
     with transaction.atomic():
         first = reserve_numbers("report", len(drafts))
-        built = []
-        for i, draft in enumerate(drafts):
-            dept = (
-                department
-                or (departments.get(draft.station_code) if draft.station_code else None)
-                or _department_for(user)
-            )
-            built.append(
-                _build_report(user, draft, dept, _number(year, first + i), categories, eng)
-            )
-        reports = Report.objects.bulk_create([b[0] for b in built])
+        new = []
+        for i, (draft, result) in enumerate(zip(drafts, results, strict=True)):
+            if draft.station_code and draft.station_code not in departments and not department:
+                raise ValidationError(
+                    {
+                        "station_code": _("unknown department code %(code)s")
+                        % {"code": draft.station_code}
+                    }
+                )
+            dept = department or departments.get(draft.station_code) or _department_for(user)
+            report = _new_report(user, draft, dept, _number(year, first + i), result, categories)
+            # Field lengths and choices: a bad row is a ValidationError, never a DataError.
+            report.clean_fields(exclude=["number", "received_by", "receiving_department"])
+            new.append(report)
+        reports = Report.objects.bulk_create(new)
         ReportItem.objects.bulk_create(
             [
                 ReportItem(report=r, kind=classify_item(text, f), text=text)
-                for r, (_, items, _, _) in zip(reports, built, strict=True)
+                for r, (items, _found) in zip(reports, extracted, strict=True)
                 for text, f in items
             ]
         )
         sightings = []
-        for r, (_, _, found, _) in zip(reports, built, strict=True):
+        for r, (_items, found) in zip(reports, extracted, strict=True):
             sightings.extend(
                 sightings_from_extracted(
                     SourceKind.REPORT, r.pk, found, seen_at=r.received_at, tlp=r.tlp
@@ -238,15 +251,13 @@ def create_reports_bulk(
         record_sightings(sightings, user=user)
         decisions = [
             _decision(r, user, d.category_code, res.needs_cyber, report_text(d.narrative, d.items))
-            for r, d, (_, _, _, res) in zip(reports, drafts, built, strict=True)
+            for r, d, res in zip(reports, drafts, results, strict=True)
             if d.category_code in categories
         ]
         for dec in decisions:
             r = dec.report
-            r.category, r.needs_cyber = (
-                categories[dec.confirmed_category],
-                dec.confirmed_needs_cyber,
-            )
+            r.category = categories[dec.confirmed_category]
+            r.needs_cyber = dec.confirmed_needs_cyber
             r.triaged_by, r.triaged_at, r.status = user, dec.decided_at, ReportStatus.TRIAGED
         Report.objects.bulk_update(
             [d.report for d in decisions],
@@ -262,8 +273,7 @@ def create_reports_bulk(
     return reports
 
 
-def add_attachment(report: Report, user: User, upload: File) -> Attachment:
-    """Store an evidence file with its SHA-256. Too-large files are refused, nothing else."""
+def _check_size(upload: File) -> int:
     limit = settings.HAKUSAN_MAX_ATTACHMENT_BYTES
     size = upload.size or 0
     if size > limit:
@@ -273,6 +283,12 @@ def add_attachment(report: Report, user: User, upload: File) -> Attachment:
                 % {"name": upload.name, "size": size, "limit": limit}
             }
         )
+    return size
+
+
+def add_attachment(report: Report, user: User, upload: File) -> Attachment:
+    """Store an evidence file with its SHA-256. Too-large files are refused, nothing else."""
+    size = _check_size(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -493,6 +509,8 @@ def accept_report(report: Report, user: User) -> RoutingStep:
         raise ValidationError(_("the report has not been routed yet"))
     if user.department_id != report.assigned_department_id and not user.is_superuser:
         raise ValidationError(_("only the assigned department can accept the report"))
+    if report.accepted_at is not None:
+        raise ValidationError(_("the report has already been accepted"))
     now = timezone.now()
     with transaction.atomic():
         step = RoutingStep.objects.create(

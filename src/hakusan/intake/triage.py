@@ -77,18 +77,22 @@ def engine() -> _Engine:
 
 
 def suggest(item: TriageInput, eng: _Engine | None = None) -> TriageResult:
+    return suggest_many([item], eng)[0]
+
+
+def suggest_many(items: list[TriageInput], eng: _Engine | None = None) -> list[TriageResult]:
+    """Rules for each item, then the learned model on the whole batch (one vectorisation)."""
     eng = eng or engine()
-    result = eng.rules.suggest(item)
-    if eng.model is not None:
-        known = {c for c in result.scores} | set(eng.model.classes)
-        prediction = eng.model.predict(item.text)
-        if prediction[0] in known:
-            # The learned model earns weight as confirmed decisions accumulate.
-            result = combine(
-                result,
-                prediction,
-                model_weight=model_weight(eng.model_samples),
-                item=item,
-                categories=eng.categories,
-            )
-    return result
+    results = [eng.rules.suggest(item) for item in items]
+    if eng.model is None or not items:
+        return results
+    active = {c.code for c in eng.categories}
+    weight = model_weight(eng.model_samples)  # the model earns weight as decisions accumulate
+    predictions = eng.model.predict_many([item.text for item in items])
+    return [
+        # A label of a since-deactivated category is ignored.
+        combine(result, prediction, model_weight=weight, item=item, categories=eng.categories)
+        if prediction[0] in active
+        else result
+        for item, result, prediction in zip(items, results, predictions, strict=True)
+    ]

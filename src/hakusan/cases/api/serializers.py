@@ -43,8 +43,8 @@ class CaseTypeSerializer(serializers.ModelSerializer):
 class CaseSummarySerializer(serializers.ModelSerializer):
     status = enum_field("CaseStatusEnum", CaseStatus.choices, read_only=True)
     tlp = enum_field("TlpEnum", TLP.choices, read_only=True)
-    case_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    lead_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    case_type = serializers.SlugRelatedField[CaseType](slug_field="code", read_only=True)
+    lead_department = serializers.SlugRelatedField[Department](slug_field="code", read_only=True)
 
     class Meta:
         model = Case
@@ -67,7 +67,7 @@ class MemberSerializer(serializers.ModelSerializer):
     role = enum_field("MemberRoleEnum", MemberRole.choices, read_only=True)
     username = serializers.CharField(source="user.username", read_only=True)
     display_name = serializers.CharField(source="user.display_name", read_only=True)
-    department = serializers.SlugRelatedField(
+    department = serializers.SlugRelatedField[Department](
         source="user.department", slug_field="code", read_only=True
     )
 
@@ -79,8 +79,8 @@ class MemberSerializer(serializers.ModelSerializer):
 
 class TaskSerializer(serializers.ModelSerializer):
     status = enum_field("TaskStatusEnum", TaskStatus.choices, read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    completed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField[User](slug_field="username", read_only=True)
+    completed_by = serializers.SlugRelatedField[User](slug_field="username", read_only=True)
 
     class Meta:
         model = Task
@@ -101,7 +101,7 @@ class TaskSerializer(serializers.ModelSerializer):
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
     kind = enum_field("TimelineKindEnum", TimelineKind.choices, read_only=True)
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField[User](slug_field="username", read_only=True)
 
     class Meta:
         model = TimelineEntry
@@ -124,7 +124,7 @@ class RansomwareRecordSerializer(StrictFieldsMixin, serializers.ModelSerializer)
     backup_state = _answer("BackupStateEnum", BackupState.choices)
     recovery_period = _answer("RecoveryPeriodEnum", RecoveryPeriod.choices)
     cost_band = _answer("CostBandEnum", CostBand.choices)
-    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    updated_by = serializers.SlugRelatedField[User](slug_field="username", read_only=True)
 
     class Meta:
         model = RansomwareRecord
@@ -151,7 +151,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
     """One case: its reports the caller may see, members, tasks, timeline, the ransomware
     record and its observables with counts of sightings elsewhere."""
 
-    opened_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    opened_by = serializers.SlugRelatedField[User](slug_field="username", read_only=True)
     members = MemberSerializer(many=True, read_only=True)
     tasks = TaskSerializer(many=True, read_only=True)
     timeline = TimelineEntrySerializer(many=True, read_only=True)

@@ -22,6 +22,7 @@ from hakusan.intake.api.views import (
     READ_ERRORS,
     AuditedViewSet,
     ReferenceViewSet,
+    api_user,
     errors,
     parse_query,
     service_errors,
@@ -63,7 +64,7 @@ class CanEditCase(BasePermission):
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         if request.method in SAFE_METHODS:
             return True
-        return selectors.can_edit(request.user, obj)  # type: ignore[arg-type]
+        return selectors.can_edit(api_user(request), obj)
 
 
 @extend_schema_view(
@@ -96,7 +97,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedViewS
     action_roles = {"create": access.CAN_OPEN_CASES}
 
     def get_queryset(self) -> QuerySet[Case]:
-        return selectors.cases_visible_to(self.request.user).select_related(  # type: ignore[arg-type]
+        return selectors.cases_visible_to(api_user(self.request)).select_related(
             "case_type", "lead_department"
         )
 
@@ -115,7 +116,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedViewS
         return self.audited_retrieve(request, self.get_object())
 
     def _detail(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.get_case(self.request.user, case.pk)  # type: ignore[arg-type]
+        fresh = selectors.get_case(api_user(self.request), case.pk)
         return Response(
             CaseDetailSerializer(fresh, context=self.get_serializer_context()).data, status=code
         )
@@ -126,9 +127,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedViewS
         data = serializer.validated_data
         with service_errors():
             case = services.open_case(
-                request.user,
+                api_user(request),
                 reports=data["reports"],
-                case_type=data["case_type"],  # type: ignore[arg-type]
+                case_type=data["case_type"],
                 title=data["title"],
                 lead_department=data.get("lead_department"),
                 members=data["members"],
@@ -150,9 +151,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedViewS
         with service_errors():
             entry = services.add_note(
                 case,
-                request.user,
+                api_user(request),
                 data["text"],
-                data["kind"],  # type: ignore[arg-type]
+                data["kind"],
                 data.get("at"),
             )
         return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
@@ -169,7 +170,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedViewS
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         with service_errors():
-            member = services.add_member(case, request.user, data["username"], data["role"])  # type: ignore[arg-type]
+            member = services.add_member(case, api_user(request), data["username"], data["role"])
         return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -186,8 +187,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedViewS
         with service_errors():
             task = services.add_task(
                 case,
-                request.user,
-                data["title"],  # type: ignore[arg-type]
+                api_user(request),
+                data["title"],
                 assignee=data.get("assignee"),
                 due_at=data.get("due_at"),
                 guidance=data.get("guidance", ""),
@@ -212,8 +213,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedViewS
         with service_errors():
             task = services.update_task(
                 task,
-                request.user,
-                status=data.get("status"),  # type: ignore[arg-type]
+                api_user(request),
+                status=data.get("status"),
                 assignee=data.get("assignee", False),
                 due_at=data.get("due_at", False),
             )
@@ -230,7 +231,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedViewS
         serializer = CaseStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors():
-            services.change_status(case, request.user, serializer.validated_data["status"])  # type: ignore[arg-type]
+            services.change_status(case, api_user(request), serializer.validated_data["status"])
         return self._detail(case)
 
     @extend_schema(
@@ -246,7 +247,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedViewS
         with service_errors():
             value = services.link_observable(
                 case,
-                request.user,  # type: ignore[arg-type]
+                api_user(request),
                 serializer.validated_data["value"],
             )
         row = next(
@@ -271,7 +272,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedViewS
         with service_errors():
             record = services.update_ransomware_record(
                 case,
-                request.user,  # type: ignore[arg-type]
+                api_user(request),
                 dict(serializer.validated_data),
             )
         return Response(RansomwareRecordSerializer(record).data)

@@ -177,7 +177,7 @@ def test_note_status_task_and_member(login, analyst, make_user, routed_report):
     task = Task.objects.get(case=case, from_playbook=False)
     assert task.assignee == colleague and task.due_at is not None
 
-    first = case.tasks.filter(from_playbook=True).first()
+    first = case.tasks.filter(from_playbook=True)[0]
     response = client.post(
         reverse("cases:update_task", args=[case.pk, first.pk]),
         {

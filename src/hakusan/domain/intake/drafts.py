@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -114,6 +114,8 @@ class ReportDraft:
     victim_org_size: str = ""
     victim_industry: str = ""
     damage_amount: int | None = None
+    damage_from: date | None = None
+    damage_to: date | None = None
     items: tuple[str, ...] = ()
     category_code: str = ""
     station_code: str = ""
@@ -130,6 +132,11 @@ class ReportDraft:
             and (self.received_at is None or self.received_at.utcoffset() is not None)
             and (self.occurred_at is None or self.occurred_at.utcoffset() is not None)
             and (self.damage_amount is None or self.damage_amount >= 0)
+            and (
+                self.damage_from is None
+                or self.damage_to is None
+                or self.damage_from <= self.damage_to
+            )
             and isinstance(self.items, tuple)
         ):
             return
@@ -152,6 +159,8 @@ class ReportDraft:
                 raise ValueError(f"{name} must be timezone-aware")
         if self.damage_amount is not None and self.damage_amount < 0:
             raise ValueError("damage_amount must be >= 0")
+        if self.damage_from and self.damage_to and self.damage_from > self.damage_to:
+            raise ValueError("damage_from must not be after damage_to")
         if not isinstance(self.items, tuple):
             raise ValueError("items must be a tuple of strings")
         raise AssertionError("unreachable")  # pragma: no cover
@@ -171,6 +180,8 @@ FIELDS: tuple[str, ...] = (
     "victim_org_size",
     "victim_industry",
     "damage_amount",
+    "damage_from",
+    "damage_to",
     "items",
     "category_code",
     "station_code",
@@ -197,6 +208,8 @@ FIELD_HELP: Mapping[str, str] = {
     "victim_industry": "free text",
     "damage_amount": "yen, an integer >= 0: 150000, 150,000, ¥150,000, 150000円 "
     "(full-width digits accepted)",
+    "damage_from": "date the damage began (YYYY-MM-DD or YYYY/MM/DD)",
+    "damage_to": "date the damage ended; not before damage_from",
     "items": "URLs, SMS senders, mail headers, account numbers...; CSV: one cell with entries "
     "separated by line breaks or ' | '; JSON: a list of strings or one such string",
     "category_code": "confirmed category, a lower-case ASCII slug (a-z, 0-9, '-', '_')",
@@ -419,6 +432,11 @@ def _category_code(value: object) -> str:
     return text
 
 
+def _date(value: object) -> date | None:
+    when = _datetime(value)
+    return when.astimezone(TOKYO).date() if when is not None else None
+
+
 def _code(value: object) -> str:
     text = _nfkc(_short_text(value))
     return _printable(text)
@@ -450,6 +468,8 @@ _CONVERTERS: dict[str, Callable[[object], object]] = {
     "victim_org_size": _victim_org_size,
     "victim_industry": _short_text,
     "damage_amount": _amount,
+    "damage_from": _date,
+    "damage_to": _date,
     "items": _items,
     "category_code": _category_code,
     "station_code": _code,
@@ -480,6 +500,9 @@ def build_draft(values: Mapping[str, object]) -> ReportDraft:
     for name in REQUIRED_FIELDS:
         if name not in converted and not any(field == name for field, _ in problems):
             problems.append((name, f"{name}: required, but empty or missing"))
+    start, end = converted.get("damage_from"), converted.get("damage_to")
+    if isinstance(start, date) and isinstance(end, date) and start > end:
+        problems.append(("damage_to", f"damage_to: {end} is before damage_from {start}"))
     if problems:
         order = {name: index for index, name in enumerate(FIELDS)}
         problems.sort(key=lambda problem: order[problem[0]])

@@ -365,7 +365,7 @@ def _guesses(value: str) -> list[ObservableType]:
         guesses.append(T.PHONE)
     if "/" in value or "?" in value:
         guesses.append(T.URL)
-    elif "." in value:
+    elif "." in value or "\u3002" in value:
         guesses.append(T.DOMAIN)
     return guesses
 

@@ -76,7 +76,7 @@ _DOMAIN = re.compile(
 )
 _IPV4 = re.compile(r"[0-9](?<![0-9.].)[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9]|\.[0-9])")
 _IPV6 = re.compile(
-    r"[0-9A-Fa-f:](?<![0-9A-Za-z:.].)(?=[0-9A-Fa-f]{0,3}:[0-9A-Fa-f]{0,4}:|:[0-9A-Fa-f])"
+    r"[0-9A-Fa-f:](?<![0-9A-Za-z.].)(?=[0-9A-Fa-f]{0,3}:[0-9A-Fa-f]{0,4}:|:[0-9A-Fa-f])"
     r"[0-9A-Fa-f:.]*+(?![A-Za-z0-9])"
 )
 _HASH = re.compile(r"[0-9A-Fa-f](?<![0-9A-Za-z_].)[0-9A-Fa-f]{31,}+(?![0-9A-Za-z_])")
@@ -90,7 +90,9 @@ _BTC = re.compile(
 _CVE = re.compile(
     rf"[Cc](?<![A-Za-z0-9].)[Vv][Ee][{_DASH} ]?[0-9]{{4}}[{_DASH}][0-9]{{4,7}}(?![0-9])"
 )
-_PHONE_NOT_BEFORE = r"(?<![0-9A-Za-z+\-/_,].)"
+# Letters are checked in Python: "TEL03-..." is fine, "ABC0312345678" is an identifier.
+_PHONE_NOT_BEFORE = r"(?<![0-9+\-/_,].)"
+_PHONE_LABELS = ("tel", "fax")
 _PHONE = re.compile(
     rf"(?:\+{_PHONE_NOT_BEFORE}[0-9]{{1,3}}[ \-]?(?:\(0\)[ \-]?)?[0-9]{{1,4}}"
     r"(?:[ \-]?[0-9]{1,4}){1,4}"
@@ -113,11 +115,15 @@ _VERSION_BEFORE = re.compile(
 # A leading-zero number after these labels is an identifier, not a phone number
 # ("注文番号0123456789", "口座番号 0123456"); 電話番号/TEL/連絡先 are not in the list.
 _ID_BEFORE = re.compile(
-    r"(?:注文|受付|伝票|追跡|送り状|口座|会員|管理|顧客|整理|契約|予約|申込|取引|認証|承認|"
+    r"(?:(?:注文|受付|伝票|追跡|送り状|口座|会員|管理|顧客|整理|契約|予約|申込|取引|認証|承認|"
     r"問い?合わ?せ|お客様|order|invoice|account|tracking|customer|member)"
-    r"\s*(?:番号|no\.?|number|id|コード)?\s*[:=#]?\s*$",
+    r"\s*(?:番号|no\.?|number|id|コード|#)"
+    r"|(?<![a-z])(?<!tel)(?<!tel )(?<!fax)(?<!fax )(?<!phone)(?<!phone )no\.)"
+    r"\s*[:=#]?\s*$",
     re.IGNORECASE,
 )
+# Technology names that happen to be registrable domains.
+NOT_DOMAINS = frozenset({"asp.net", "vb.net", "ado.net"})
 # Real TLDs that are far more often file extensions in a report ("setup.py", "a.zip").
 FILE_LIKE_TLDS = frozenset({"zip", "mov", "py", "sh", "md", "rs", "ps", "one"})
 # E-mail-shaped identifiers in these headers are message ids, not addresses.
@@ -172,8 +178,11 @@ def _urls(text: str, out: list[_Candidate]) -> None:
 
 
 def _domain_allowed(host: str, original: str) -> bool:
-    tld = host.rsplit(".", 1)[-1].lower()
-    return tld not in FILE_LIKE_TLDS or any(c in original for c in "[({")
+    """File-like and technology names count as domains only when written defanged."""
+    low = host.lower()
+    if low.rsplit(".", 1)[-1] not in FILE_LIKE_TLDS and low not in NOT_DOMAINS:
+        return True
+    return any(c in original for c in "[({")
 
 
 def _domains(text: str, out: list[_Candidate], original: _OriginalOf) -> None:
@@ -191,7 +200,7 @@ def _domains(text: str, out: list[_Candidate], original: _OriginalOf) -> None:
         except InvalidObservable:
             continue
         out.append((start, end, T.DOMAIN, domain))
-        if text[end : end + 1] in ("/", ":") and (start == 0 or text[start - 1] not in "/:"):
+        if text[end : end + 1] in ("/", ":") and text[start - 1 : start] != "/":
             path = _PATH_AFTER_HOST.match(text, end)
             if path is None:
                 continue
@@ -237,6 +246,10 @@ def _ipv4s(text: str, out: list[_Candidate]) -> None:
 
 def _ipv6s(text: str, out: list[_Candidate]) -> None:
     for match in _IPV6.finditer(text):
+        start = match.start()
+        if text[start - 1 : start] == ":":
+            if text[start : start + 2] != "::":
+                continue  # inside "a:b:c", not a start
         raw = match.group().rstrip(".")
         if raw.endswith(":") and not raw.endswith("::"):
             raw = raw[:-1]  # "アドレスは2001:db8::1:" - the colon belongs to the sentence
@@ -250,7 +263,7 @@ def _ipv6s(text: str, out: list[_Candidate]) -> None:
             value = canonical_ipv6(raw)
         except InvalidObservable:
             continue
-        out.append((match.start(), match.start() + len(raw), T.IPV6, value))
+        out.append((start, start + len(raw), T.IPV6, value))
 
 
 _HASH_TYPES = {32: T.MD5, 40: T.SHA1, 64: T.SHA256}
@@ -310,6 +323,11 @@ def _phones(text: str, out: list[_Candidate]) -> None:
         pos = end
         if raw[0] != "+" and _ID_BEFORE.search(text, max(0, start - 16), start):
             continue
+        if start and text[start - 1].isascii() and text[start - 1].isalpha():
+            label = text[max(0, start - 3) : start].lower()
+            before = text[start - 4 : start - 3]
+            if label not in _PHONE_LABELS or (before.isascii() and before.isalpha()):
+                continue
         out.append((start, end, T.PHONE, found[1]))
 
 

@@ -16,7 +16,13 @@ from hakusan.cases.selectors import cases_visible_to
 from hakusan.core import access
 from hakusan.indicators.choices import SourceKind
 from hakusan.indicators.models import Observable, Sighting
-from hakusan.intake.api.views import LIST_ERRORS, READ_ERRORS, AuditedViewSet, parse_query
+from hakusan.intake.api.views import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    AuditedViewSet,
+    api_user,
+    parse_query,
+)
 from hakusan.intake.selectors import reports_visible_to
 
 from .serializers import (
@@ -70,7 +76,7 @@ def sources_of(user: Any, obs: Observable) -> tuple[list[dict[str, Any]], Counte
     rows = list(visible.order_by("-seen_at", "-id")[:MAX_SOURCES])
     report_ids = [s.source_id for s in rows if s.source_kind == SourceKind.REPORT]
     case_ids = [s.source_id for s in rows if s.source_kind == SourceKind.CASE]
-    numbers = {
+    numbers: dict[str, dict[int, str]] = {
         SourceKind.REPORT: dict(
             reports_visible_to(user).filter(pk__in=report_ids).values_list("pk", "number")
         ),
@@ -122,7 +128,7 @@ class ObservableViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audite
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         filters = parse_query(ObservableFilterSerializer, request)
-        observables = filters.apply(observables_visible_to(request.user)).order_by(
+        observables = filters.apply(observables_visible_to(api_user(request))).order_by(
             "-last_seen", "-id"
         )
         return self.audited_list(request, observables, filters=filters.used())
@@ -138,9 +144,9 @@ class ObservableViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audite
         from hakusan.core import audit
 
         obs = self.get_object()
-        sources, not_shown = sources_of(request.user, obs)
+        sources, not_shown = sources_of(api_user(request), obs)
         audit.record(
-            request.user,
+            api_user(request),
             "view",
             obs,
             request=request,

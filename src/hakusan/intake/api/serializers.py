@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hakusan.core.choices import TLP, DepartmentKind
-from hakusan.core.models import Department
+from hakusan.core.models import Department, User
 from hakusan.domain.intake.drafts import (
     MAX_DAMAGE_AMOUNT,
     MAX_ITEM_CHARS,
@@ -28,7 +28,14 @@ from hakusan.intake.choices import (
     RoutingStepKind,
     VictimKind,
 )
-from hakusan.intake.models import Attachment, Category, Report, ReportItem, RoutingStep
+from hakusan.intake.models import (
+    Attachment,
+    Category,
+    Report,
+    ReportItem,
+    RoutingRule,
+    RoutingStep,
+)
 
 # --- shared plumbing --------------------------------------------------------------------------
 
@@ -142,10 +149,14 @@ class ReportSummarySerializer(serializers.ModelSerializer):
     kind = enum_field("ReportKindEnum", ReportKind.choices, read_only=True)
     status = enum_field("ReportStatusEnum", ReportStatus.choices, read_only=True)
     tlp = enum_field("TlpEnum", TLP.choices, read_only=True)
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    suggested_category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    receiving_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    assigned_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField[Category](slug_field="code", read_only=True)
+    suggested_category = serializers.SlugRelatedField[Category](slug_field="code", read_only=True)
+    receiving_department = serializers.SlugRelatedField[Department](
+        slug_field="code", read_only=True
+    )
+    assigned_department = serializers.SlugRelatedField[Department](
+        slug_field="code", read_only=True
+    )
     is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -189,7 +200,11 @@ class SuggestionSerializer(serializers.Serializer):
         help_text="the best categories' scores by code",
     )
     reasons = ReasonSerializer(many=True, required=False)
-    source = serializers.CharField(required=False, help_text="rules, model or rules+model")
+    # A field named "source" (the suggestion's origin), not Field.source: DRF moves declared
+    # fields off the class, mypy does not know.
+    source = serializers.CharField(  # type: ignore[assignment]
+        required=False, help_text="rules, model or rules+model"
+    )
 
 
 class ReportItemSerializer(serializers.ModelSerializer):
@@ -212,10 +227,10 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class RoutingStepSerializer(serializers.ModelSerializer):
     kind = enum_field("RoutingStepKindEnum", RoutingStepKind.choices, read_only=True)
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    from_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    to_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    rule = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    by = serializers.SlugRelatedField[User](slug_field="username", read_only=True)
+    from_department = serializers.SlugRelatedField[Department](slug_field="code", read_only=True)
+    to_department = serializers.SlugRelatedField[Department](slug_field="code", read_only=True)
+    rule = serializers.SlugRelatedField[RoutingRule](slug_field="name", read_only=True)
 
     class Meta:
         model = RoutingStep
@@ -256,10 +271,10 @@ class ReportDetailSerializer(ReportSummarySerializer):
     elsewhere), the triage suggestion, the routing steps and related reports and cases that
     the caller may see too."""
 
-    received_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    received_by = serializers.SlugRelatedField[User](slug_field="username", read_only=True)
     victim_kind = enum_field("VictimKindEnum", VictimKind.choices, read_only=True)
     victim_org_size = enum_field("OrgSizeEnum", OrgSize.choices, read_only=True)
-    triaged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    triaged_by = serializers.SlugRelatedField[User](slug_field="username", read_only=True)
     suggestion = SuggestionSerializer(read_only=True)
     items = ReportItemSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)

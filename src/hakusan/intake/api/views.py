@@ -6,7 +6,7 @@ list is written to the audit log."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -21,7 +21,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 
 from hakusan.core import access, audit
-from hakusan.core.models import Department
+from hakusan.core.models import Department, User
 from hakusan.domain.intake import ReportDraft
 from hakusan.intake import selectors, services
 from hakusan.intake.models import Category, Report
@@ -42,6 +42,11 @@ from .serializers import (
 # --- shared plumbing --------------------------------------------------------------------------
 
 
+def api_user(request: Any) -> User:
+    """The caller: every API view requires authentication (RolePermission) before this runs."""
+    return cast(User, request.user)
+
+
 @contextmanager
 def service_errors() -> Iterator[None]:
     """A service's ValidationError becomes a 400 whose keys name the fields."""
@@ -52,8 +57,6 @@ def service_errors() -> Iterator[None]:
         if NON_FIELD_ERRORS in detail:
             detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
         raise ValidationError(detail) from None
-    except ValueError as exc:  # a domain object's own invariants (ReportDraft)
-        raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [str(exc)]}) from None
 
 
 ERRORS = {
@@ -85,7 +88,7 @@ class AuditedViewSet(viewsets.GenericViewSet):
         raise NotImplementedError
 
     def get_object(self) -> Any:
-        obj = self.get_visible(self.request.user, self.kwargs[self.lookup_field])
+        obj = self.get_visible(api_user(self.request), self.kwargs[self.lookup_field])
         self.check_object_permissions(self.request, obj)
         return obj
 
@@ -96,7 +99,7 @@ class AuditedViewSet(viewsets.GenericViewSet):
         rows = page if page is not None else list(queryset)
         total = self.paginator.count if page is not None else len(rows)  # type: ignore[union-attr]
         audit.record(
-            request.user,
+            api_user(request),
             "list",
             object_type=self.audit_type,
             request=request,
@@ -106,7 +109,7 @@ class AuditedViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def audited_retrieve(self, request: Request, obj: Model) -> Response:
-        audit.record(request.user, "view", obj, request=request)
+        audit.record(api_user(request), "view", obj, request=request)
         return Response(self.get_serializer(obj).data)
 
 
@@ -153,7 +156,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedVie
     }
 
     def get_queryset(self) -> QuerySet[Report]:
-        return selectors.reports_visible_to(self.request.user).select_related(  # type: ignore[arg-type]
+        return selectors.reports_visible_to(api_user(self.request)).select_related(
             "category", "suggested_category", "receiving_department", "assigned_department"
         )
 
@@ -177,25 +180,25 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedVie
         serializer = ReportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.draft_values()
-        user = request.user
+        user = api_user(request)
         if values["category_code"] and not access.user_can(user, access.CAN_TRIAGE_AND_ROUTE):
             raise PermissionDenied("your role may not confirm a report's category")
         if values["station_code"] and not access.user_can(user, access.CAN_IMPORT):
             raise PermissionDenied("your role may not file reports for another department")
+        try:
+            draft = ReportDraft(**values)
+        except ValueError as exc:  # the draft's own invariants, should the serializer miss one
+            raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [str(exc)]}) from None
         with service_errors():
-            filed = services.create_report(
-                user,
-                ReportDraft(**values),  # type: ignore[arg-type]
-                tlp=serializer.validated_data["tlp"],
-            )
-        report = selectors.get_report(user, filed.report.pk)  # type: ignore[arg-type]
+            filed = services.create_report(user, draft, tlp=serializer.validated_data["tlp"])
+        report = selectors.get_report(user, filed.report.pk)
         data = ReportCreatedSerializer(
             report, context={**self.get_serializer_context(), "extracted": filed.observables}
         ).data
         return Response(data, status=status.HTTP_201_CREATED)
 
     def _detail(self, report: Report) -> Response:
-        fresh = selectors.get_report(self.request.user, report.pk)  # type: ignore[arg-type]
+        fresh = selectors.get_report(api_user(self.request), report.pk)
         return Response(ReportDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
     @extend_schema(
@@ -211,7 +214,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedVie
         with service_errors():
             services.confirm_triage(
                 report,
-                request.user,  # type: ignore[arg-type]
+                api_user(request),
                 serializer.validated_data["category"].code,
                 serializer.validated_data["needs_cyber"],
             )
@@ -244,7 +247,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedVie
         with service_errors():
             services.route_report(
                 report,
-                request.user,  # type: ignore[arg-type]
+                api_user(request),
                 department=data.get("department"),
                 sla_hours=data.get("sla_hours"),
                 reason=data.get("reason") or "",
@@ -260,7 +263,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditedVie
     def accept(self, request: Request, pk: str) -> Response:
         report = self.get_object()
         with service_errors():
-            services.accept_report(report, request.user)  # type: ignore[arg-type]
+            services.accept_report(report, api_user(request))
         return self._detail(report)
 
 
