@@ -264,3 +264,21 @@ def test_no_password_for_token_endpoint(world) -> None:
         "/api/auth/token/", {"username": "x", "password": "y"}, format="json"
     )
     assert response.status_code in (401, 404)
+
+
+def test_session_writes_need_the_csrf_token(world) -> None:
+    """A browser session (unlike a token) cannot be used for writes from another site."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world["users"]["reception"])
+    body = {"channel": "web", "kind": "report", "narrative": "不審なSMSを受信した。"}
+    refused = browser.post("/api/reports/", body, content_type="application/json")
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    token = "k" * 32  # what the page's CSRF cookie holds
+    browser.cookies["csrftoken"] = token
+    accepted = browser.post(
+        "/api/reports/", body, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert accepted.status_code == 201, accepted.content

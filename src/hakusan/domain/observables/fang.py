@@ -113,10 +113,10 @@ def _fold_char(ch: str) -> str:
     tag = decomposition[: decomposition.index(">") + 1]
     if tag in _FOLD_TAGS:
         return folded
-    # Circled digits, ℡, superscripts, ligatures: NFKC would turn ① into "1" and glue it
-    # to the digits that follow ("①03-..."). They are separators here, never IoC parts;
-    # a lone punctuation look-alike (U+2024 ONE DOT LEADER) still folds.
-    if folded.isascii() and (len(folded) > 1 or folded.isalnum()):
+    # Circled digits, ℡, ¼, superscripts, ligatures: NFKC would turn ① into "1" and glue
+    # it to the digits around ("①03-..."). They are separators here, never IoC parts;
+    # punctuation look-alikes (U+2024 ONE DOT LEADER) still fold.
+    if any(c.isascii() and c.isalnum() for c in folded):
         return " "
     return folded
 
