@@ -103,7 +103,7 @@ def draft():
             reporter_contact="090-0000-1234",
             victim_name="山田太郎",
             damage_amount=150000,
-            items=("SMS送信元 +81 90-0000-5678",),
+            items=("SMS送信元 +81 90-1234-5678",),
         )
         values.update(overrides)
         return ReportDraft(**values)

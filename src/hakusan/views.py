@@ -13,14 +13,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from hakusan.cases.choices import CaseStatus, TaskStatus
-from hakusan.cases.models import Task
-from hakusan.cases.selectors import cases_visible_to
+from hakusan.cases.choices import CaseStatus
+from hakusan.cases.selectors import cases_visible_to, open_tasks_for
 from hakusan.core.choices import Role
 from hakusan.domain.observables import InvalidObservable, detect
 from hakusan.indicators.choices import ObservableType, SourceKind
-from hakusan.indicators.models import Observable, Sighting
-from hakusan.indicators.selectors import search_observables, sighting_counts
+from hakusan.indicators.models import Observable
+from hakusan.indicators.selectors import (
+    find_observable,
+    search_observables,
+    sighting_counts,
+    sightings_visible_to,
+)
 from hakusan.intake import selectors as intake_selectors
 from hakusan.intake.choices import ReportStatus
 from hakusan.intake.selectors import reports_visible_to
@@ -54,11 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .distinct()
         .order_by("-opened_at")
     )
-    my_tasks = (
-        Task.objects.filter(assignee=user, status=TaskStatus.OPEN, case__in=cases_visible_to(user))
-        .select_related("case")
-        .order_by(F("due_at").asc(nulls_last=True), "id")
-    )
+    my_tasks = open_tasks_for(user)
     mine_filed = (
         reports_visible_to(user)
         .filter(received_by=user)
@@ -111,8 +111,9 @@ def _observable_matches(q: str, norm: str) -> tuple[Any, list[tuple[Observable, 
     detected = _detect(q) or (_detect(norm) if norm != q else None)
     found: dict[int, tuple[Observable, bool]] = {}
     if detected is not None:
-        for obs in Observable.objects.filter(type=str(detected.type), value=detected.value):
-            found[obs.pk] = (obs, True)
+        exact = find_observable(str(detected.type), detected.value)
+        if exact is not None:
+            found[exact.pk] = (exact, True)
     needles = [detected.value] if detected is not None else []
     needles += [n for n in dict.fromkeys([norm, q]) if len(n) >= MIN_SUBSTRING]
     for needle in dict.fromkeys(needles):
@@ -134,23 +135,20 @@ def _where_seen(user: Any, observables: list[Observable]) -> dict[int, dict[str,
         oid: {"reports": [], "cases": [], "reports_hidden": 0, "cases_hidden": 0, "other": {}}
         for oid in ids
     }
+    visible = sightings_visible_to(user).filter(observable_id__in=ids)
     for kind, visible_qs, key in (
         (SourceKind.REPORT.value, reports_visible_to(user), "reports"),
         (SourceKind.CASE.value, cases_visible_to(user), "cases"),
     ):
-        sources = Sighting.objects.filter(observable_id__in=ids, source_kind=kind)
-        visible_ids = set(
-            visible_qs.filter(pk__in=sources.values("source_id")).values_list("pk", flat=True)
-        )
         per_obs: dict[int, list[int]] = {}
-        for oid, sid in sources.filter(source_id__in=visible_ids).values_list(
-            "observable_id", "source_id"
-        ):
+        for oid, sid in visible.filter(source_kind=kind).values_list("observable_id", "source_id"):
             per_obs.setdefault(oid, []).append(sid)
+        for sids in per_obs.values():
+            sids.sort(reverse=True)  # newest first, before choosing the ones shown
         shown_ids = {sid for sids in per_obs.values() for sid in sids[:MAX_SOURCES_SHOWN]}
         objects = {o.pk: o for o in visible_qs.filter(pk__in=shown_ids)}
         for oid in ids:
-            sids = sorted(per_obs.get(oid, []), reverse=True)
+            sids = per_obs.get(oid, [])
             result[oid][key] = [objects[s] for s in sids[:MAX_SOURCES_SHOWN] if s in objects]
             result[oid][f"{key}_more"] = max(0, len(sids) - MAX_SOURCES_SHOWN)
             result[oid][f"{key}_hidden"] = counts.get(oid, Counter())[kind] - len(sids)

@@ -47,8 +47,12 @@ def test_placeholders_survive_translation():
 
 
 def test_catalogue_compiles():
-    msgfmt = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(PO)],
-                            capture_output=True, text=True, check=False)
+    msgfmt = subprocess.run(
+        ["msgfmt", "--check", "-o", "/dev/null", str(PO)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert msgfmt.returncode == 0, msgfmt.stderr
 
 

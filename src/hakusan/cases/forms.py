@@ -43,6 +43,12 @@ def _users() -> Any:
     )
 
 
+def _assignees(case: Case | None) -> Any:
+    """Who a task may be assigned to: the case's members (any active user without a case)."""
+    users = _users()
+    return users.filter(case_memberships__case=case) if case is not None else users
+
+
 class OpenCaseForm(BootstrapMixin, forms.Form):
     case_type = forms.ModelChoiceField(
         label=_("Case type"), queryset=CaseType.objects.all(), empty_label=None
@@ -103,10 +109,7 @@ class TaskForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        users = _users()
-        if case is not None:
-            users = users.filter(case_memberships__case=case)
-        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = users
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = _assignees(case)
         self._style()
 
 
@@ -126,10 +129,7 @@ class TaskUpdateForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        users = _users()
-        if case is not None:
-            users = users.filter(case_memberships__case=case)
-        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = users
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = _assignees(case)
         self._style()
         for field in self.fields.values():
             field.widget.attrs["aria-label"] = str(field.label)

@@ -1,7 +1,9 @@
 """Permission-aware reads of cases (need-to-know): members, the lead department's supervisors,
 the cyber division's analysts, and administrators."""
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from hakusan.core.access import SEES_ALL_REPORTS, user_can
@@ -9,9 +11,11 @@ from hakusan.core.choices import Role
 from hakusan.core.models import User
 from hakusan.indicators.choices import SourceKind
 from hakusan.indicators.models import Observable
-from hakusan.indicators.selectors import observables_of, sighting_counts
+from hakusan.indicators.selectors import seen_elsewhere, sightings_of, sources_sharing
+from hakusan.intake.models import Report
 
-from .models import Case
+from .choices import TaskStatus
+from .models import Case, Task
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -39,19 +43,43 @@ def get_case(user: User, pk: int | str) -> Case:
 
 
 def case_observables(case: Case) -> list[tuple[Observable, int]]:
-    """The case's observables with how many other sources saw each ("seen elsewhere")."""
-    observables = observables_of(SourceKind.CASE, case.pk)
-    counts = sighting_counts([o.pk for o in observables], exclude=(SourceKind.CASE, case.pk))
-    # Reports of this case are not "elsewhere".
-    own_reports = set(case.reports.values_list("pk", flat=True))
-    from hakusan.indicators.models import Sighting
+    """The case's observables with how many other sources saw each ("seen elsewhere"). The
+    case's own reports are not "elsewhere"."""
+    own_reports = case.reports.values_list("pk", flat=True)
+    rows = seen_elsewhere(SourceKind.CASE, case.pk, also_here={SourceKind.REPORT: own_reports})
+    return [(row.observable, row.elsewhere) for row in rows]
 
-    own = {}
-    for oid in Sighting.objects.filter(
-        observable__in=observables, source_kind=SourceKind.REPORT, source_id__in=own_reports
-    ).values_list("observable_id", flat=True):
-        own[oid] = own.get(oid, 0) + 1
-    return [(o, sum(counts.get(o.pk, {}).values()) - own.get(o.pk, 0)) for o in observables]
+
+@dataclass
+class RelatedCase:
+    case: Case
+    linked: bool  # the case was opened from the report
+    shared: int = 0  # observables the case shares with the report
+
+
+def related_cases(user: User, report: Report, limit: int = 20) -> list[RelatedCase]:
+    """Visible cases opened from the report, then (newest first) visible cases sharing one of
+    its observables."""
+    visible = cases_visible_to(user).select_related("case_type")
+    rows: dict[int, RelatedCase] = {}
+    for case in visible.filter(reports=report):
+        rows[case.pk] = RelatedCase(case, linked=True)
+    ids = sightings_of(SourceKind.REPORT, report.pk).values_list("observable_id", flat=True)
+    sharing = sources_sharing(list(ids), SourceKind.CASE)
+    if sharing:
+        for case in visible.filter(pk__in=list(sharing)[:1000]).order_by("-opened_at")[:limit]:
+            row = rows.setdefault(case.pk, RelatedCase(case, linked=False))
+            row.shared = len(sharing[case.pk])
+    return list(rows.values())
+
+
+def open_tasks_for(user: User) -> QuerySet[Task]:
+    """Open tasks assigned to the user in cases the user may see, by deadline."""
+    return (
+        Task.objects.filter(assignee=user, status=TaskStatus.OPEN, case__in=cases_visible_to(user))
+        .select_related("case")
+        .order_by(F("due_at").asc(nulls_last=True), "id")
+    )
 
 
 def can_edit(user: User, case: Case) -> bool:

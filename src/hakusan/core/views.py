@@ -2,6 +2,7 @@
 
 import base64
 from io import BytesIO
+from typing import cast
 
 import qrcode
 import qrcode.image.svg
@@ -19,7 +20,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import audit
-from .models import JobRun
+from .models import JobRun, User
 
 
 class LoginView(auth_views.LoginView):
@@ -44,6 +45,11 @@ class TokenForm(forms.Form):
     )
 
 
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (these views are behind login_required)."""
+    return cast(User, request.user)
+
+
 def _next_url(request: HttpRequest) -> str:
     target = request.GET.get("next") or request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
@@ -54,7 +60,7 @@ def _next_url(request: HttpRequest) -> str:
 @login_required
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP device: show its QR code and secret, confirm with a first code."""
-    user = request.user
+    user = _user(request)
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect(f"/accounts/2fa/verify/?next={_next_url(request)}")
@@ -66,7 +72,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save()
             otp_login(request, device)
-            audit.record(user, "2fa_enrolled", user, request=request)  # type: ignore[arg-type]
+            audit.record(user, "2fa_enrolled", user, request=request)
             return redirect(_next_url(request))
         form.add_error("token", _("The code is not valid. Check the time on your device."))
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
@@ -92,17 +98,12 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         device = match_token(request.user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
-            audit.record(
-                request.user,
-                "2fa_verified",
-                request.user,  # type: ignore[arg-type]
-                request=request,
-            )
+            audit.record(_user(request), "2fa_verified", _user(request), request=request)
             return redirect(_next_url(request))
         audit.record(
-            request.user,
+            _user(request),
             "2fa_failed",
-            request.user,  # type: ignore[arg-type]
+            _user(request),
             request=request,
         )
         form.add_error("token", _("The code is not valid."))

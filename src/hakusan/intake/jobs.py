@@ -10,8 +10,10 @@ from django.db import DatabaseError
 from hakusan.core.jobs import JobContext, register_job
 from hakusan.core.models import Department
 from hakusan.domain.intake import ImportFormat, ReportDraft, RowError, parse_reports, write_rejects
+from hakusan.domain.triage import LearnedTriager
 
 from . import services
+from .models import TriageDecision
 
 BATCH = 500
 
@@ -119,6 +121,13 @@ def escalate_overdue(ctx: JobContext) -> dict[str, Any]:
 
 @register_job("intake.retrain_triage")
 def retrain_triage(ctx: JobContext) -> dict[str, Any]:
+    """Retrain on the officers' confirmed decisions; too little data is a skip, not a failure."""
+    decisions = TriageDecision.objects.count()
+    if decisions < LearnedTriager.MIN_SAMPLES:
+        return {
+            "skipped": f"{decisions} confirmed decisions; at least "
+            f"{LearnedTriager.MIN_SAMPLES} are needed"
+        }
     model = services.train_triage_model(ctx.user)
     return {"model": model.pk, "samples": model.n_samples, "metrics": model.metrics}
 

@@ -2,6 +2,7 @@
 departments it was routed to, to members of cases opened from it, and to administrators."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -61,6 +62,39 @@ def get_report_by_number(user: User, number: str) -> Report:
     if report is None:
         raise Http404("report not found")
     return report
+
+
+def filter_reports(
+    reports: QuerySet[Report],
+    *,
+    q: str = "",
+    status: str = "",
+    category: Any = None,
+    channel: str = "",
+    department: Any = None,
+    overdue: bool = False,
+) -> QuerySet[Report]:
+    """The report list's filters (UI and API): text in the number, narrative, reporter or
+    victim; status, category, channel, assigned department; routed and past the deadline."""
+    if q:
+        q = q.strip()
+        reports = reports.filter(
+            Q(number__icontains=q)
+            | Q(narrative__icontains=q)
+            | Q(reporter_name__icontains=q)
+            | Q(victim_name__icontains=q)
+        )
+    if status:
+        reports = reports.filter(status=status)
+    if category:
+        reports = reports.filter(category=category)
+    if channel:
+        reports = reports.filter(channel=channel)
+    if department:
+        reports = reports.filter(assigned_department=department)
+    if overdue:
+        reports = reports.filter(due_at__lt=timezone.now(), accepted_at__isnull=True)
+    return reports
 
 
 @dataclass

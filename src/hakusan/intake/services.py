@@ -505,7 +505,8 @@ def route_report(
 
 def accept_report(report: Report, user: User) -> RoutingStep:
     """The assigned department takes the report up: the deadline is met."""
-    if report.assigned_department_id is None:
+    assigned = report.assigned_department
+    if assigned is None:
         raise ValidationError(_("the report has not been routed yet"))
     if user.department_id != report.assigned_department_id and not user.is_superuser:
         raise ValidationError(_("only the assigned department can accept the report"))
@@ -518,8 +519,8 @@ def accept_report(report: Report, user: User) -> RoutingStep:
             kind=RoutingStepKind.ACCEPT,
             at=now,
             by=user,
-            from_department=report.assigned_department,
-            to_department=report.assigned_department,
+            from_department=assigned,
+            to_department=assigned,
             reason="accepted",
         )
         report.accepted_at = now
@@ -540,13 +541,15 @@ def escalate_overdue(now: datetime | None = None) -> int:
     count = 0
     with transaction.atomic():
         for report in overdue.select_for_update():
+            assigned = report.assigned_department
+            assert assigned is not None  # filtered above
             RoutingStep.objects.create(
                 report=report,
                 kind=RoutingStepKind.ESCALATE,
                 at=now,
                 by=None,
-                from_department=report.assigned_department,
-                to_department=report.assigned_department,  # type: ignore[misc]
+                from_department=assigned,
+                to_department=assigned,
                 reason=f"deadline {report.due_at:%Y-%m-%d %H:%M} UTC passed without acceptance",
             )
             report.escalated_at = now

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.forms.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,8 +25,7 @@ from hakusan.core import access, audit, jobs
 from hakusan.core.models import JobRun, User
 from hakusan.domain.observables import defang
 from hakusan.indicators.choices import SourceKind
-from hakusan.indicators.models import Sighting
-from hakusan.indicators.selectors import sighting_counts, sources_sharing
+from hakusan.indicators.selectors import seen_elsewhere
 
 from . import selectors, services
 from .forms import ImportForm, ReportFilterForm, ReportForm, RouteForm, TriageForm
@@ -93,30 +91,18 @@ class ObservableRow:
 
 def report_observables(report: Report) -> list[ObservableRow]:
     """The report's observables with "as written" and how many other sources saw them."""
-    sightings = list(
-        Sighting.objects.filter(source_kind=SourceKind.REPORT, source_id=report.pk)
-        .select_related("observable")
-        .order_by("observable__type", "observable__value")
-    )
-    counts = sighting_counts(
-        [s.observable_id for s in sightings], exclude=(SourceKind.REPORT, report.pk)
-    )
-    rows = []
-    for s in sightings:
-        obs = s.observable
-        by_kind = dict(counts.get(obs.pk, {}))
-        rows.append(
-            ObservableRow(
-                type=obs.type,
-                type_label=str(obs.get_type_display()),
-                value=obs.value,
-                shown=display_value(obs.type, obs.value),
-                original=s.original,
-                elsewhere=sum(by_kind.values()),
-                elsewhere_by_kind=by_kind,
-            )
+    return [
+        ObservableRow(
+            type=row.observable.type,
+            type_label=str(row.observable.get_type_display()),
+            value=row.observable.value,
+            shown=display_value(row.observable.type, row.observable.value),
+            original=row.original,
+            elsewhere=row.elsewhere,
+            elsewhere_by_kind=dict(row.elsewhere_by_kind),
         )
-    return rows
+        for row in seen_elsewhere(SourceKind.REPORT, report.pk)
+    ]
 
 
 def suggestion_view(report: Report) -> dict[str, Any]:
@@ -151,21 +137,6 @@ def suggestion_view(report: Report) -> dict[str, Any]:
     }
 
 
-def related_cases(user: Any, report: Report, observable_ids: list[int]) -> list[dict[str, Any]]:
-    from hakusan.cases.selectors import cases_visible_to
-
-    visible = cases_visible_to(user)
-    rows: dict[int, dict[str, Any]] = {}
-    for case in visible.filter(reports=report).select_related("case_type"):
-        rows[case.pk] = {"case": case, "linked": True, "shared": 0}
-    sharing = sources_sharing(observable_ids, SourceKind.CASE) if observable_ids else {}
-    if sharing:
-        for case in visible.filter(pk__in=list(sharing)[:1000]).select_related("case_type")[:20]:
-            row = rows.setdefault(case.pk, {"case": case, "linked": False, "shared": 0})
-            row["shared"] = len(sharing[case.pk])
-    return list(rows.values())
-
-
 def workflow_context(
     request: HttpRequest,
     report: Report,
@@ -198,12 +169,9 @@ def workflow_context(
 
 
 def detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[str, Any]:
+    from hakusan.cases.selectors import related_cases
+
     observables = report_observables(report)
-    observable_ids = list(
-        Sighting.objects.filter(source_kind=SourceKind.REPORT, source_id=report.pk).values_list(
-            "observable_id", flat=True
-        )
-    )
     return {
         **workflow_context(request, report, **forms),
         "observables": observables,
@@ -217,7 +185,7 @@ def detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[s
             }
             for r in selectors.related_reports(current_user(request), report)
         ],
-        "related_cases": related_cases(current_user(request), report, observable_ids),
+        "related_cases": related_cases(current_user(request), report),
         "can_open_case": access.user_can(current_user(request), access.CAN_OPEN_CASES)
         and report.status != "closed",
     }
@@ -382,24 +350,15 @@ def report_list(request: HttpRequest) -> HttpResponse:
     )
     if form.is_valid():
         data = form.cleaned_data
-        if data.get("q"):
-            q = data["q"].strip()
-            reports = reports.filter(
-                Q(number__icontains=q)
-                | Q(narrative__icontains=q)
-                | Q(reporter_name__icontains=q)
-                | Q(victim_name__icontains=q)
-            )
-        if data.get("status"):
-            reports = reports.filter(status=data["status"])
-        if data.get("category"):
-            reports = reports.filter(category=data["category"])
-        if data.get("channel"):
-            reports = reports.filter(channel=data["channel"])
-        if data.get("department"):
-            reports = reports.filter(assigned_department=data["department"])
-        if data.get("overdue"):
-            reports = reports.filter(due_at__lt=timezone.now(), accepted_at__isnull=True)
+        reports = selectors.filter_reports(
+            reports,
+            q=data.get("q") or "",
+            status=data.get("status") or "",
+            category=data.get("category"),
+            channel=data.get("channel") or "",
+            department=data.get("department"),
+            overdue=bool(data.get("overdue")),
+        )
     page = Paginator(reports.order_by("-received_at", "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "intake/list.html", {"form": form, "page": page, "now": timezone.now()})
 

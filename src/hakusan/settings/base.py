@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "hakusan.indicators",
     "hakusan.intake",
     "hakusan.cases",
+    "hakusan.analysis",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hakusan.run_periodic",
         "schedule": 300.0,
         "args": ("intake.escalate_overdue", {}),
+    },
+    "retrain-triage": {
+        "task": "hakusan.run_periodic",
+        "schedule": 86400.0,
+        "args": ("intake.retrain_triage", {}),
     },
 }
 

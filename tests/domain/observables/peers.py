@@ -8,8 +8,6 @@ about what was found, not about spelling. Shared by the quality test and bench/e
 from __future__ import annotations
 
 import json
-import sys
-import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -71,8 +69,6 @@ def ours(text: str) -> Found:
 
 
 def _iocextract() -> Extractor:
-    # iocextract imports `requests` for its command line only; it is not in our lock.
-    sys.modules.setdefault("requests", types.ModuleType("requests"))
     import iocextract
 
     calls: list[tuple[str, Callable[[str], Iterable[str]]]] = [

@@ -9,7 +9,7 @@ from hakusan.domain.observables import (
     canonicalize,
     detect,
 )
-from hakusan.domain.observables._keccak import keccak256
+from hakusan.domain.observables.canonical import eip55_checksum_ok
 
 T = ObservableType
 
@@ -49,7 +49,11 @@ VALID = [
     (T.EMAIL, "mailto:<info@example.jp>", "info@example.jp"),
     # hashes
     (T.MD5, "D41D8CD98F00B204E9800998ECF8427E", "d41d8cd98f00b204e9800998ecf8427e"),
-    (T.SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+    (
+        T.SHA1,
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    ),
     (
         T.SHA256,
         "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
@@ -63,6 +67,9 @@ VALID = [
     (T.PHONE, "+81 90 1234 5678", "+819012345678"),
     (T.PHONE, "+81(0)3-1234-5678", "+81312345678"),
     (T.PHONE, "+44 20 7946 0958", "+442079460958"),
+    (T.PHONE, "+81 90-1234-5678", "+819012345678"),
+    (T.PHONE, "(+81) 90 1234 5678", "+819012345678"),
+    (T.PHONE, "（＋８１）３－１２３４－５６７８", "+81312345678"),
     # btc: genesis address, P2SH, BIP-173 and BIP-350 vectors
     (T.BTC, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
     (T.BTC, "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"),
@@ -76,6 +83,13 @@ VALID = [
         "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0",
         "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0",
     ),
+    (
+        T.BTC,
+        "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3",
+        "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3",
+    ),
+    (T.BTC, "BC1SW50QGDZ25J", "bc1sw50qgdz25j"),
+    (T.BTC, "bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs", "bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs"),
     # eth: EIP-55 vectors
     (
         T.ETH,
@@ -131,6 +145,12 @@ INVALID = [
     (T.PHONE, "0120-ABC-DEF", "only digits"),
     (T.BTC, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", "checksum"),
     (T.BTC, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5", "checksum"),
+    # BIP-350: witness v0 with a bech32m checksum, v1 with a bech32 one.
+    (T.BTC, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh", "checksum"),
+    (T.BTC, "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqh2y7hd", "checksum"),
+    (T.BTC, "BC1QR508D6QEJXTDG4Y5R3ZARVARYV98GJ9P", "program"),  # v0, 16 bytes
+    (T.BTC, "bc1pw5dgrnzv", "program"),  # 1 byte
+    (T.BTC, "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7v07qwwzcrf", "program"),
     (T.BTC, "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx", "mainnet"),
     (T.BTC, "mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn", "mainnet"),
     (T.ETH, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", "EIP-55"),
@@ -160,7 +180,7 @@ def test_unknown_type_and_empty_value() -> None:
 
 
 def test_detect_reports_the_likely_type_reason() -> None:
-    with pytest.raises(InvalidObservable, match="invalid ipv4.*leading zero"):
+    with pytest.raises(InvalidObservable, match=r"invalid ipv4.*leading zero"):
         detect("192.168.001.001")
     with pytest.raises(InvalidObservable, match="EIP-55"):
         detect("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD")
@@ -175,17 +195,22 @@ def test_detect_scheme_less_and_bare_forms() -> None:
     assert detect("[2001:db8::5]") == Observable(T.IPV6, "2001:db8::5")
 
 
-def test_keccak256_known_vectors() -> None:
-    assert keccak256(b"").hex() == (
-        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
-    )
-    assert keccak256(b"abc").hex() == (
-        "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
-    )
+EIP55_VECTORS = [  # from EIP-55
+    "52908400098527886E0F7030069857D2E4169EE7",
+    "8617E340B3D01FA5F11F306F4090FD50E238070D",
+    "de709f2102306220921060314715629080e2fb77",
+    "27b1fdb04752bbc536007a920d24acb045561c26",
+    "5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+    "fB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+    "dbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
+    "D1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
+]
 
 
-@pytest.mark.parametrize("size", [0, 1, 135, 136, 137, 300])
-def test_keccak256_matches_reference_when_installed(size: int) -> None:
-    keccak = pytest.importorskip("Crypto.Hash.keccak")
-    data = bytes(range(256)) * 2
-    assert keccak256(data[:size]) == keccak.new(digest_bits=256, data=data[:size]).digest()
+@pytest.mark.parametrize("hex40", EIP55_VECTORS)
+def test_eip55_vectors(hex40: str) -> None:
+    assert eip55_checksum_ok(hex40)
+    assert canonicalize(T.ETH, "0x" + hex40) == "0x" + hex40.lower()
+    # The case of every letter is fixed by the hash: flip one and the checksum fails.
+    i = next(i for i, c in enumerate(hex40) if c.isalpha())
+    assert not eip55_checksum_ok(hex40[:i] + hex40[i].swapcase() + hex40[i + 1 :])

@@ -1,5 +1,7 @@
 """Extraction from free text: Japanese glue, defanged and full-width forms, false positives."""
 
+import time
+
 import pytest
 
 from hakusan.domain.observables import Extracted, ObservableType, extract
@@ -26,7 +28,10 @@ def test_full_width_offsets_point_into_the_original() -> None:
     text = "ＴＥＬ：０３ー１２３４ー５６７８、メール：ｓｕｐｐｏｒｔ＠ｅｘａｍｐｌｅ．ｊｐ"
     phone, email = extract(text)
     assert (phone.value, phone.original) == ("+81312345678", "０３ー１２３４ー５６７８")
-    assert (email.value, email.original) == ("support@example.jp", "ｓｕｐｐｏｒｔ＠ｅｘａｍｐｌｅ．ｊｐ")
+    assert (email.value, email.original) == (
+        "support@example.jp",
+        "ｓｕｐｐｏｒｔ＠ｅｘａｍｐｌｅ．ｊｐ",
+    )
     for item in (phone, email):
         assert text[item.start : item.end] == item.original
 
@@ -54,10 +59,32 @@ def test_defanged_forms_with_length_changes_map_back() -> None:
         ("+81-90-1234-5678", "+819012345678"),
         ("+81 3 1234 5678", "+81312345678"),
         ("TEL03-1234-5678", "+81312345678"),
+        # International forms with a space or hyphen after the country code, or "(+81)".
+        ("+81 90-1234-5678", "+819012345678"),
+        ("+81 3-1234-5678", "+81312345678"),
+        ("(+81) 90 1234 5678", "+819012345678"),
+        ("(+81)3-1234-5678", "+81312345678"),
+        ("＋８１ ９０－１２３４－５６７８", "+819012345678"),
+        ("（＋８１）９０－１２３４－５６７８", "+819012345678"),
     ],
 )
 def test_japanese_phone_forms(text: str, expected: str) -> None:
     assert found(f"電話{text}から") == [("phone", expected)]
+
+
+def test_international_form_of_a_number_from_the_sms_report() -> None:
+    text = "SMS送信元 +81 90-2468-1357"
+    [item] = extract(text)
+    assert (item.type, item.value, item.original) == (T.PHONE, "+819024681357", "+81 90-2468-1357")
+
+
+@pytest.mark.parametrize(
+    "text", ["+81 90-0000-5678", "(+81) 90 0000 5678", "+81-90-0000-5678", "090-0000-5678"]
+)
+def test_unallocated_range_is_not_a_phone_in_any_form(text: str) -> None:
+    # 090-0xxx-xxxx is not allocated (mobile is [6-9]0[1-9]...): no such caller can exist,
+    # written with +81 or without.
+    assert found(f"SMS送信元 {text}") == []
 
 
 @pytest.mark.parametrize(
@@ -143,10 +170,65 @@ def test_crypto_addresses() -> None:
 
 
 def test_ipv6_forms() -> None:
-    assert found("from [2001:db8::dead:beef]:8443 at 10:30:00") == [
-        ("ipv6", "2001:db8::dead:beef")
-    ]
+    assert found("from [2001:db8::dead:beef]:8443 at 10:30:00") == [("ipv6", "2001:db8::dead:beef")]
     assert found("アドレスは2001:DB8:0:0:0:0:0:1です") == [("ipv6", "2001:db8::1")]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "original"),
+    [
+        (
+            "記載のURLhxxps://delivery-check[.]example[.]jp/track にアクセス",
+            "https://delivery-check.example.jp/track",
+            "hxxps://delivery-check[.]example[.]jp/track",
+        ),
+        ("リンクhttps://example.jp/a", "https://example.jp/a", "https://example.jp/a"),
+        ("LINK:https://example.jp/a", "https://example.jp/a", "https://example.jp/a"),
+        ("URLhttp://example.jp/a", "http://example.jp/a", "http://example.jp/a"),
+        ("詳細はこちらhttps://example.jp/a", "https://example.jp/a", "https://example.jp/a"),
+        (
+            "SMS本文:【宅配】お荷物の確認はhttps://example.jp/a",
+            "https://example.jp/a",
+            "https://example.jp/a",
+        ),
+        ("SeeHTTPS://Example.JP/a", "https://example.jp/a", "HTTPS://Example.JP/a"),
+        ("URLhXXps[:]//example[.]jp/a", "https://example.jp/a", "hXXps[:]//example[.]jp/a"),
+        ("URLh**p://example.jp/a", "http://example.jp/a", "h**p://example.jp/a"),
+        ("URLfxp://example.jp/pub", "ftp://example.jp/pub", "fxp://example.jp/pub"),
+        ("手順2https://example.jp/a", "https://example.jp/a", "https://example.jp/a"),
+        (
+            "ＵＲＬｈｔｔｐｓ：／／ｅｘａｍｐｌｅ．ｊｐ／ａ",
+            "https://example.jp/a",
+            "ｈｔｔｐｓ：／／ｅｘａｍｐｌｅ．ｊｐ／ａ",
+        ),
+    ],
+)
+def test_scheme_glued_after_letters_or_digits_starts_a_url(
+    text: str, value: str, original: str
+) -> None:
+    [item] = extract(text)
+    assert (item.type, item.value, item.original) == (T.URL, value, original)
+    assert text[item.start : item.end] == original
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Longer scheme words that end in a known scheme are not split: TFTP is not FTP,
+        # news: is not ws:, S-HTTP is not HTTP.
+        ("tftp://192.0.2.1/boot.img", [("ipv4", "192.0.2.1")]),
+        ("news://news.example.jp/fj.comp", [("domain", "news.example.jp")]),
+        ("shttp://example.jp/a", [("domain", "example.jp")]),
+        # Only http(s)/ftp(s) split off glued letters; sftp, ws and wss need a non-word before.
+        ("URLsftp://example.jp/a", [("domain", "example.jp")]),
+        ("URLwss://example.jp/a", [("domain", "example.jp")]),
+        # "+", "." and "-" join scheme words (git+https); h抜き "ttp" needs a non-word before.
+        ("git+https://example.jp/repo", [("domain", "example.jp")]),
+        ("URLttp://example.jp/a", [("domain", "example.jp")]),
+    ],
+)
+def test_longer_scheme_words_are_not_split(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected
 
 
 def test_unicode_host_only_after_a_scheme() -> None:
@@ -164,3 +246,22 @@ def test_fast_path_and_empty_text() -> None:
 def test_message_id_is_not_an_email() -> None:
     text = "Message-ID: <abc123@mail.example.jp>\nFrom: a@example.com"
     assert found(text) == [("email", "a@example.com")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://example.jp/" + ")" * 50_000,  # unbalanced closers: once quadratic
+        "https://example.jp/" + "(" * 50_000,
+        "[.]" * 20_000,
+        "a." * 50_000,
+        ("a." * 40 + "@") * 1_000,
+        "0-" * 50_000,
+        "+1 " * 30_000,
+        "https://" + "あ." * 20_000,
+    ],
+)
+def test_pathological_input_stays_linear(text: str) -> None:
+    started = time.perf_counter()
+    extract(text)
+    assert time.perf_counter() - started < 3.0

@@ -21,9 +21,9 @@ from hakusan.cases.choices import (
 )
 from hakusan.cases.models import Case, CaseMember, CaseType, RansomwareRecord, Task, TimelineEntry
 from hakusan.cases.services import RANSOMWARE_FIELDS
+from hakusan.core.api import StrictFieldsMixin, enum_field
 from hakusan.core.choices import TLP
 from hakusan.core.models import Department, User
-from hakusan.intake.api.serializers import StrictFieldsMixin, enum_field
 from hakusan.intake.choices import OrgSize
 from hakusan.intake.selectors import reports_visible_to
 

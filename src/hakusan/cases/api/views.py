@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from hakusan.cases import selectors, services
 from hakusan.cases.models import Case, CaseType
 from hakusan.core import access
-from hakusan.intake.api.views import (
+from hakusan.core.api import (
     LIST_ERRORS,
     READ_ERRORS,
     AuditedViewSet,

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from encodings import idna as _idna
 
 import base58
-import bech32
+import bech32m
 import phonenumbers
+from Crypto.Hash import keccak
 from publicsuffixlist import PublicSuffixList
 
-from ._keccak import keccak256
 from .fang import refang_fully
 from .types import InvalidObservable, Observable, ObservableType
 
@@ -42,8 +42,8 @@ _CVE = re.compile(rf"^CVE[{_DASH} ]?([0-9]{{4}})[{_DASH}]([0-9]{{4,}})$", re.IGN
 _ETH = re.compile(r"^0[xX]([0-9a-fA-F]{40})$")
 _BASE58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{25,35}$")
 _BECH32 = re.compile(r"^(?:bc1[02-9ac-hj-np-z]{8,87}|BC1[02-9AC-HJ-NP-Z]{8,87})$")
-_BECH32M_CONST = 0x2BC830A3
-_PHONE_SHAPE = re.compile(r"^\+?[0-9()\-. ]+$")
+_PHONE_SHAPE = re.compile(r"^(?:\+|\(\+[0-9]{1,3}\))?[0-9()\-. ]+$")
+_BRACKETED_COUNTRY_CODE = re.compile(r"^\(\+([0-9]{1,3})\)")  # "(+81) 90 ..." is "+81 90 ..."
 _NON_DIGITS = re.compile(r"[^0-9]")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 _LOCAL_PART = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
@@ -106,7 +106,7 @@ def _domain_or_reason(raw: str) -> tuple[bool, str]:
             return False, "has an empty label"
         if not label.isascii():
             try:
-                # IDNA 2003 (stdlib) nameprep + punycode; the `idna` package is not a dependency.
+                # IDNA 2003 (stdlib) nameprep + punycode; `idna` is no runtime dependency.
                 label = _idna.ToASCII(label).decode("ascii").lower()
             except UnicodeError as exc:
                 return False, f"label {label!r} cannot be IDNA-encoded ({exc})"
@@ -114,7 +114,7 @@ def _domain_or_reason(raw: str) -> tuple[bool, str]:
             return False, f"label {label!r} is not letters, digits and inner hyphens"
         if label.startswith("xn--"):
             try:
-                codecs.decode(label[4:], "punycode")
+                codecs.decode(label[4:].encode("ascii"), "punycode")
             except UnicodeError:
                 return False, f"label {label!r} is not valid punycode"
         out.append(label)
@@ -220,7 +220,8 @@ def canonical_cve(raw: str) -> str:
 def canonical_phone(raw: str) -> str:
     if not _PHONE_SHAPE.match(raw) or not raw.isascii():
         raise _invalid(T.PHONE, "only digits, +, -, spaces and parentheses are allowed", raw)
-    result = _phone_e164(raw.strip() if raw[0] == "+" else _NON_DIGITS.sub("", raw))
+    value = _BRACKETED_COUNTRY_CODE.sub(r"+\1 ", raw)
+    result = _phone_e164(value.strip() if value[0] == "+" else _NON_DIGITS.sub("", value))
     if result is None:
         raise _invalid(T.PHONE, "not a valid number (Japanese plan unless it starts with +)", raw)
     return result
@@ -248,18 +249,16 @@ def _bech32_address(raw: str) -> str:
     value = raw.lower()
     if len(value) > 90:
         raise _invalid(T.BTC, "bech32 address longer than 90 characters", raw)
-    data = [bech32.CHARSET.find(c) for c in value[3:]]
-    witness_version = data[0]
-    # BIP-173 (bech32) for witness v0, BIP-350 (bech32m) for v1+ (taproot); the pinned
-    # bech32 package only knows the former, so check the constant here.
-    expected = 1 if witness_version == 0 else _BECH32M_CONST
-    if bech32.bech32_polymod(bech32.bech32_hrp_expand("bc") + data) != expected:
-        raise _invalid(T.BTC, "bech32 checksum does not match", raw)
-    program = bech32.convertbits(data[1:-6], 5, 8, False)
-    if witness_version > 16 or program is None or not 2 <= len(program) <= 40:
-        raise _invalid(T.BTC, "bad witness program", raw)
-    if witness_version == 0 and len(program) not in (20, 32):
-        raise _invalid(T.BTC, "witness v0 program must be 20 or 32 bytes", raw)
+    # BIP-173 (bech32) for witness v0, BIP-350 (bech32m) for v1+ (taproot); bech32m.decode
+    # checks the checksum variant against the witness version and the program length.
+    try:
+        bech32m.decode("bc", value)
+    except bech32m.DecodeError:
+        raise _invalid(
+            T.BTC,
+            "not a segwit address: bech32/bech32m checksum or witness program does not match",
+            raw,
+        ) from None
     return value
 
 
@@ -277,9 +276,10 @@ def canonical_btc(raw: str) -> str:
     return raw
 
 
+@functools.lru_cache(maxsize=4096)
 def eip55_checksum_ok(hex40: str) -> bool:
     lower = hex40.lower()
-    digest = keccak256(lower.encode("ascii")).hex()
+    digest = keccak.new(digest_bits=256, data=lower.encode("ascii")).hexdigest()
     for char, nibble in zip(hex40, digest[:40], strict=True):
         if char.isalpha() and char.isupper() != (int(nibble, 16) >= 8):
             return False

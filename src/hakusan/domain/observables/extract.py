@@ -5,16 +5,8 @@ Patterns run on the normalised text (see :mod:`.fang`); spans are mapped back so
 count as word characters for ``\\b``, and IoCs are routinely glued to them
 (``こちらhttps://example.jp/loginにアクセス``).
 
-Policy (see docs/architecture.md for the reasoning):
-- Overlapping matches: the longest wins, so the host of a URL or e-mail address is not
-  reported again as a domain, nor an IPv4 host, nor digits in a URL path as a phone number.
-- A domain followed by a path (``www.example.jp/login``) is a URL and gets ``http://``; a
-  bare domain (``www.example.jp``) stays a domain. An IP followed by ``/`` is not made a
-  URL (``192.0.2.0/24`` is CIDR): the address alone is reported.
-- Bare names whose TLD is also a common file extension (``setup.py``, ``invoice.zip``) are
-  domains only when written defanged (``invoice[.]zip``).
-- Free-text hosts are ASCII (or xn--); Unicode labels are taken only right after a scheme,
-  where the host's start is unambiguous, and the top-level label must still be ASCII.
+The extraction policy (overlaps, scheme-less URLs, file-like names, context rules) is
+listed in the package docstring, ``hakusan.domain.observables``.
 """
 
 from __future__ import annotations
@@ -66,6 +58,11 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _SCHEME_BEFORE = re.compile(r"(?:https?|ftps?|sftp|wss?)\Z", re.IGNORECASE)
+# Schemes that start a URL even when glued to ASCII letters or digits ("URLhttps://",
+# "手順2https://"): the exact tokens only. sftp, ws and wss are not split off a word
+# ("news://" is not "ws://"), and neither are registered longer schemes ending in a token.
+_GLUED_SCHEMES = frozenset({"http", "https", "ftp", "ftps"})
+_LONGER_SCHEME_BEFORE = re.compile(r"(?:shttp|tftp)\Z", re.IGNORECASE)  # S-HTTP, TFTP
 _PATH_AFTER_HOST = re.compile(rf"(?::[0-9]{{1,5}})?/{_PATH}+", re.IGNORECASE)
 _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _HOST_AFTER = re.compile(_HOST, re.IGNORECASE)
@@ -96,7 +93,8 @@ _PHONE_LABELS = ("tel", "fax")
 _PHONE = re.compile(
     rf"(?:\+{_PHONE_NOT_BEFORE}[0-9]{{1,3}}[ \-]?(?:\(0\)[ \-]?)?[0-9]{{1,4}}"
     r"(?:[ \-]?[0-9]{1,4}){1,4}"
-    rf"|\({_PHONE_NOT_BEFORE}0[0-9]{{1,4}}\)[ \-]?[0-9]{{1,4}}[ \-]?[0-9]{{3,4}}"
+    rf"|\({_PHONE_NOT_BEFORE}(?:0[0-9]{{1,4}}\)[ \-]?[0-9]{{1,4}}[ \-]?[0-9]{{3,4}}"
+    r"|\+[0-9]{1,3}\)[ \-]?[0-9]{1,4}(?:[ \-]?[0-9]{1,4}){1,4})"  # "(+81) 90 ..."
     rf"|0{_PHONE_NOT_BEFORE}(?:[0-9]{{1,4}}\([0-9]{{1,4}}\)[0-9]{{3,4}}"
     r"|[0-9]{1,4}(?:[ \-]?[0-9]{1,4}){1,3}))"
     r"(?![0-9])"
@@ -130,59 +128,86 @@ FILE_LIKE_TLDS = frozenset({"zip", "mov", "py", "sh", "md", "rs", "ps", "one"})
 _MESSAGE_ID_LINE = re.compile(r"(?:message-id|in-reply-to|references)\s*:", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?'\"*("
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
-_URL_START_FORBIDDEN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+# "+", "." and "-" join scheme words ("git+https", "soap.beep"): never a URL start after them.
+_SCHEME_JOINERS = frozenset("+.-")
 # Longest match wins; on equal length, the more specific type.
-_PRIORITY = {
-    t: i
-    for i, t in enumerate(
-        (T.URL, T.EMAIL, T.ETH, T.BTC, T.SHA256, T.SHA1, T.MD5, T.CVE, T.IPV6, T.IPV4)
-        + (T.PHONE, T.DOMAIN)
-    )
-}
+_SPECIFICITY = (T.URL, T.EMAIL, T.ETH, T.BTC, T.SHA256, T.SHA1, T.MD5, T.CVE, T.IPV6)
+_PRIORITY = {t: i for i, t in enumerate((*_SPECIFICITY, T.IPV4, T.PHONE, T.DOMAIN))}
 
 _Candidate = tuple[int, int, ObservableType, str]
 _OriginalOf = Callable[[int, int], str]  # normalised span -> the text as written
+_Canon = Callable[[str], str]
+
+
+def _add(
+    out: list[_Candidate], start: int, end: int, kind: ObservableType, canonical: _Canon, raw: str
+) -> bool:
+    """Append the candidate if ``raw`` canonicalises; say whether it did."""
+    try:
+        value = canonical(raw)
+    except InvalidObservable:
+        return False
+    out.append((start, end, kind, value))
+    return True
 
 
 def _trim_url(text: str, start: int, end: int) -> int:
     """Drop trailing punctuation that belongs to the sentence, and unbalanced closers."""
+    counts: dict[str, int] | None = None  # bracket counts, taken once (linear time)
     while end > start:
         char = text[end - 1]
-        if char in _URL_TRAILING:
-            end -= 1
-        elif char in _CLOSERS:
-            segment = text[start:end]
-            if segment.count(char) <= segment.count(_CLOSERS[char]):
+        if char in _CLOSERS:
+            if counts is None:
+                segment = text[start:end]
+                counts = {c: segment.count(c) for c in "()[]{}"}
+            if counts[char] <= counts[_CLOSERS[char]]:
                 break
-            end -= 1
+            counts[char] -= 1
+        elif char in _URL_TRAILING:
+            if counts is not None and char == "(":
+                counts[char] -= 1
         else:
             break
+        end -= 1
     return end
+
+
+def _scheme_starts_url(text: str, start: int, scheme_end: int) -> bool:
+    """Whether the scheme found at ``start`` begins a URL, given what precedes it."""
+    before = text[start - 1 : start]
+    if not before or (before not in _ALNUM and before not in _SCHEME_JOINERS):
+        return True
+    if before in _SCHEME_JOINERS:
+        return False
+    # Glued to letters or digits ("URLhttps://"): only the exact tokens, and not the tail
+    # of a longer scheme word.
+    return (
+        text[start:scheme_end].lower() in _GLUED_SCHEMES
+        and _LONGER_SCHEME_BEFORE.search(text, max(0, scheme_end - 5), scheme_end) is None
+    )
 
 
 def _urls(text: str, out: list[_Candidate]) -> None:
     i = text.find("://")
     while i >= 0:
         scheme = _SCHEME_BEFORE.search(text, max(0, i - 5), i)
-        if scheme is not None:
+        if scheme is not None and _scheme_starts_url(text, scheme.start(), i):
             start = scheme.start()
-            if start == 0 or text[start - 1] not in _URL_START_FORBIDDEN:
-                match = _URL.match(text, start)
-                if match is not None:
-                    end = _trim_url(text, start, match.end())
-                    try:
-                        out.append((start, end, T.URL, canonical_url(text[start:end])))
-                    except InvalidObservable:
-                        pass
+            match = _URL.match(text, start)
+            if match is not None:
+                end = _trim_url(text, start, match.end())
+                _add(out, start, end, T.URL, canonical_url, text[start:end])
         i = text.find("://", i + 3)
 
 
-def _domain_allowed(host: str, original: str) -> bool:
+def _domain_allowed(host: str, start: int, end: int, original: _OriginalOf) -> bool:
     """File-like and technology names count as domains only when written defanged."""
     low = host.lower()
     if low.rsplit(".", 1)[-1] not in FILE_LIKE_TLDS and low not in NOT_DOMAINS:
         return True
-    return any(c in original for c in "[({")
+    written = original(start, end)
+    return any(c in written for c in "[({")
 
 
 def _domains(text: str, out: list[_Candidate], original: _OriginalOf) -> None:
@@ -193,24 +218,17 @@ def _domains(text: str, out: list[_Candidate], original: _OriginalOf) -> None:
         tld_start = raw.rfind(".") + 1
         if not raw[tld_start].isalpha() or text[end : end + 1] == "_":
             continue  # 1.2.3.4, 3.14, foo.bar_baz
-        if not _domain_allowed(raw, original(start, end)):
+        if not _domain_allowed(raw, start, end, original):
             continue
-        try:
-            domain = canonical_domain(raw)
-        except InvalidObservable:
+        if not _add(out, start, end, T.DOMAIN, canonical_domain, raw):
             continue
-        out.append((start, end, T.DOMAIN, domain))
         if text[end : end + 1] in ("/", ":") and text[start - 1 : start] != "/":
             path = _PATH_AFTER_HOST.match(text, end)
             if path is None:
                 continue
             url_end = _trim_url(text, start, path.end())
-            if text.find("/", end, url_end) in (-1, url_end - 1):
-                continue  # "example.jp/" alone: the domain is enough
-            try:
-                out.append((start, url_end, T.URL, canonical_url(text[start:url_end])))
-            except InvalidObservable:
-                continue
+            if text.find("/", end, url_end) not in (-1, url_end - 1):  # not "example.jp/"
+                _add(out, start, url_end, T.URL, canonical_url, text[start:url_end])
 
 
 def _emails(text: str, out: list[_Candidate]) -> None:
@@ -226,30 +244,22 @@ def _emails(text: str, out: list[_Candidate]) -> None:
             line_start = text.rfind("\n", 0, start) + 1
             if not _MESSAGE_ID_LINE.match(text, line_start):
                 end = host.end()
-                try:
-                    out.append((start, end, T.EMAIL, canonical_email(text[start:end])))
-                except InvalidObservable:
-                    pass
+                _add(out, start, end, T.EMAIL, canonical_email, text[start:end])
         at = text.find("@", at + 1)
 
 
 def _ipv4s(text: str, out: list[_Candidate]) -> None:
     for match in _IPV4.finditer(text):
         start, end = match.span()
-        if _VERSION_BEFORE.search(text, max(0, start - 24), start):
-            continue
-        try:
-            out.append((start, end, T.IPV4, canonical_ipv4(match.group())))
-        except InvalidObservable:
-            continue
+        if not _VERSION_BEFORE.search(text, max(0, start - 24), start):
+            _add(out, start, end, T.IPV4, canonical_ipv4, match.group())
 
 
 def _ipv6s(text: str, out: list[_Candidate]) -> None:
     for match in _IPV6.finditer(text):
         start = match.start()
-        if text[start - 1 : start] == ":":
-            if text[start : start + 2] != "::":
-                continue  # inside "a:b:c", not a start
+        if text[start - 1 : start] == ":" and text[start : start + 2] != "::":
+            continue  # inside "a:b:c", not a start
         raw = match.group().rstrip(".")
         if raw.endswith(":") and not raw.endswith("::"):
             raw = raw[:-1]  # "アドレスは2001:db8::1:" - the colon belongs to the sentence
@@ -259,11 +269,7 @@ def _ipv6s(text: str, out: list[_Candidate]) -> None:
             continue
         if colons < 2 or not _HEX_DIGIT.search(raw):
             continue
-        try:
-            value = canonical_ipv6(raw)
-        except InvalidObservable:
-            continue
-        out.append((start, start + len(raw), T.IPV6, value))
+        _add(out, start, start + len(raw), T.IPV6, canonical_ipv6, raw)
 
 
 _HASH_TYPES = {32: T.MD5, 40: T.SHA1, 64: T.SHA256}
@@ -281,16 +287,13 @@ def _hashes(text: str, out: list[_Candidate]) -> None:
 
 def _simple(
     pattern: re.Pattern[str],
-    canonical: Callable[[str], str],
+    canonical: _Canon,
     kind: ObservableType,
     text: str,
     out: list[_Candidate],
 ) -> None:
     for match in pattern.finditer(text):
-        try:
-            out.append((match.start(), match.end(), kind, canonical(match.group())))
-        except InvalidObservable:
-            continue
+        _add(out, match.start(), match.end(), kind, canonical, match.group())
 
 
 def _phones(text: str, out: list[_Candidate]) -> None:
@@ -300,13 +303,14 @@ def _phones(text: str, out: list[_Candidate]) -> None:
         if match is None:
             return
         start, raw = match.start(), match.group()
+        international = raw[0] == "+" or raw[1] == "+"  # "+81 ..." or "(+81) ..."
         # The pattern is greedy ("03-1234-5678 0120" ...): try shorter cuts at separators.
         cuts = [len(raw)] + [m.start() for m in reversed(list(_PHONE_CUT.finditer(raw)))]
         found = None
         for cut in cuts:
             candidate = raw[:cut].rstrip(" -(")
             digits = sum(c.isdigit() for c in candidate)
-            if candidate.startswith("+"):
+            if international:
                 if not 8 <= digits <= 15:
                     continue
             elif not 10 <= digits <= 11:
@@ -321,7 +325,7 @@ def _phones(text: str, out: list[_Candidate]) -> None:
             continue
         end = start + len(found[0])
         pos = end
-        if raw[0] != "+" and _ID_BEFORE.search(text, max(0, start - 16), start):
+        if not international and _ID_BEFORE.search(text, max(0, start - 16), start):
             continue
         if start and text[start - 1].isascii() and text[start - 1].isalpha():
             label = text[max(0, start - 3) : start].lower()
@@ -346,9 +350,7 @@ def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
             chosen.append(candidates[i])
         else:
             picked: list[_Candidate] = []
-            for cand in sorted(
-                candidates[i:j], key=lambda c: (c[0] - c[1], _PRIORITY[c[2]], c[0])
-            ):
+            for cand in sorted(candidates[i:j], key=lambda c: (c[0] - c[1], _PRIORITY[c[2]], c[0])):
                 if all(cand[1] <= p[0] or cand[0] >= p[1] for p in picked):
                     picked.append(cand)
             chosen.extend(sorted(picked))
@@ -391,7 +393,7 @@ def extract(text: str) -> list[Extracted]:
         _simple(_BTC, canonical_btc, T.BTC, norm, found)
         if "0x" in norm or "0X" in norm:
             _simple(_ETH, canonical_eth, T.ETH, norm, found)
-        if "cve" in norm.lower():
+        if "CVE" in norm or "cve" in norm or "Cve" in norm:  # str.lower() is slow on kana
             _simple(_CVE, canonical_cve, T.CVE, norm, found)
     results = []
     for start, end, kind, value in _resolve(found):

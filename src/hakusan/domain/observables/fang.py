@@ -68,6 +68,9 @@ class OffsetMap:
         return self._start(start), max(self._end(end), self._start(start))
 
 
+_IDENTITY = OffsetMap([])
+
+
 class _Builder:
     """Accumulates the normalised text and the edits that changed lengths."""
 
@@ -92,7 +95,7 @@ class _Builder:
 
     def finish(self) -> tuple[str, OffsetMap]:
         if not self.pieces:
-            return self.source, OffsetMap([])
+            return self.source, _IDENTITY
         self.pieces.append(self.source[self.pos_orig :])
         return "".join(self.pieces), OffsetMap(self.edits)
 
@@ -134,7 +137,7 @@ _FOLD_TABLE = _FoldTable()
 
 def _fold(text: str) -> tuple[str, OffsetMap]:
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
-        return text, OffsetMap([])
+        return text, _IDENTITY
     builder = _Builder(text)
     for match in _NON_ASCII_RUN.finditer(text):
         run = match.group()
@@ -169,12 +172,15 @@ _BRACKET_TOKEN = re.compile(
     r"|(?<=\\)(?P<escaped>\.))"
 )
 # Anchored on the "p" (rare) rather than on h/t/f (common): hxxp, h**p, ttp, fxp before ":".
+# hxxp, h**p and fxp are undone even when glued to letters or digits ("URLhxxps://"; the
+# extractor decides whether a URL starts there). The h抜き "ttp" needs a non-word before it:
+# after a letter it is the tail of a word ("http", "shttp").
 _SCHEME_TOKEN = re.compile(
     r"[Pp](?=[Ss]?[\[\(\{]?:)(?:"
-    r"(?<=[Hh][Xx][Xx].)(?<![A-Za-z0-9]....)(?P<hxxp>)"
-    r"|(?<=[Hh]\*\*.)(?<![A-Za-z0-9]....)(?P<hstar>)"
+    r"(?<=[Hh][Xx][Xx].)(?P<hxxp>)"
+    r"|(?<=[Hh]\*\*.)(?P<hstar>)"
     r"|(?<=[Tt][Tt].)(?<![A-Za-z0-9]...)(?P<ttp>)"
-    r"|(?<=[Ff][Xx].)(?<![A-Za-z0-9]...)(?P<fxp>))"
+    r"|(?<=[Ff][Xx].)(?P<fxp>))"
 )
 
 
@@ -202,7 +208,7 @@ def _refang_tokens(text: str) -> tuple[str, OffsetMap]:
         if scheme_edits:
             edits = sorted(edits + scheme_edits)
     if not edits:
-        return text, OffsetMap([])
+        return text, _IDENTITY
     builder = _Builder(text)
     for start, end, new in edits:
         builder.replace(start, end, new)

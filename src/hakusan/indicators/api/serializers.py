@@ -6,9 +6,9 @@ from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hakusan.core.api import enum_field
 from hakusan.indicators.choices import ObservableType, SourceKind
 from hakusan.indicators.models import Observable
-from hakusan.intake.api.serializers import enum_field
 
 
 class SightingCountsSerializer(serializers.Serializer):

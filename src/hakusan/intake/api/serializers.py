@@ -3,10 +3,10 @@ do every write and the selectors every permission-aware read."""
 
 from typing import Any
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hakusan.core.api import StrictFieldsMixin, enum_field
 from hakusan.core.choices import TLP, DepartmentKind
 from hakusan.core.models import Department, User
 from hakusan.domain.intake.drafts import (
@@ -16,8 +16,7 @@ from hakusan.domain.intake.drafts import (
     MAX_NARRATIVE_CHARS,
 )
 from hakusan.indicators.choices import SourceKind
-from hakusan.indicators.models import Sighting
-from hakusan.indicators.selectors import sighting_counts, sources_sharing
+from hakusan.indicators.selectors import seen_elsewhere
 from hakusan.intake import selectors
 from hakusan.intake.choices import (
     Channel,
@@ -36,36 +35,6 @@ from hakusan.intake.models import (
     RoutingRule,
     RoutingStep,
 )
-
-# --- shared plumbing --------------------------------------------------------------------------
-
-
-class StrictFieldsMixin:
-    """Reject keys the serializer does not know ("narative") instead of ignoring them."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if hasattr(data, "keys"):
-            known = set(self.fields)  # type: ignore[attr-defined]
-            unknown = sorted(str(k) for k in data if k not in known)
-            if unknown:
-                raise serializers.ValidationError({k: ["unknown field"] for k in unknown})
-        return super().to_internal_value(data)  # type: ignore[misc]
-
-
-_ENUM_FIELDS: dict[str, type[serializers.ChoiceField]] = {}
-
-
-def enum_field(name: str, choices: Any, **kwargs: Any) -> serializers.ChoiceField:
-    """A choice field whose values are one named schema component (``ReportStatusEnum``)
-    wherever it is used, so that the OpenAPI schema has no enum naming collisions."""
-    cls = _ENUM_FIELDS.get(name)
-    if cls is None:
-        cls = type(f"{name}Field", (serializers.ChoiceField,), {"__module__": __name__})
-        cls = extend_schema_field(serializers.ChoiceField(choices=choices), component_name=name)(
-            cls
-        )
-        _ENUM_FIELDS[name] = cls
-    return cls(choices=choices, **kwargs)
 
 
 class SeenElsewhereSerializer(serializers.Serializer):
@@ -98,28 +67,17 @@ class ObservableRefSerializer(serializers.Serializer):
 
 def observables_of_report(report: Report) -> list[dict[str, Any]]:
     """The report's observables ("as written" kept) with counts of other sightings."""
-    sightings = list(
-        Sighting.objects.filter(source_kind=SourceKind.REPORT, source_id=report.pk)
-        .select_related("observable")
-        .order_by("observable__type", "observable__value")
-    )
-    counts = sighting_counts(
-        [s.observable_id for s in sightings], exclude=(SourceKind.REPORT, report.pk)
-    )
-    rows = []
-    for s in sightings:
-        by_kind = dict(counts.get(s.observable_id, {}))
-        rows.append(
-            {
-                "id": s.observable_id,
-                "type": s.observable.type,
-                "value": s.observable.value,
-                "original": s.original,
-                "seen_elsewhere": sum(by_kind.values()),
-                "seen_elsewhere_by_kind": by_kind,
-            }
-        )
-    return rows
+    return [
+        {
+            "id": row.observable.pk,
+            "type": row.observable.type,
+            "value": row.observable.value,
+            "original": row.original,
+            "seen_elsewhere": row.elsewhere,
+            "seen_elsewhere_by_kind": dict(row.elsewhere_by_kind),
+        }
+        for row in seen_elsewhere(SourceKind.REPORT, report.pk)
+    ]
 
 
 # --- reference data ---------------------------------------------------------------------------
@@ -330,37 +288,20 @@ class ReportDetailSerializer(ReportSummarySerializer):
 
     @extend_schema_field(RelatedCaseSerializer(many=True))
     def get_related_cases(self, report: Report) -> Any:
-        from hakusan.cases.selectors import cases_visible_to
+        from hakusan.cases import selectors as case_selectors
 
         user = self.context["request"].user
-        visible = cases_visible_to(user)
-        rows: dict[int, dict[str, Any]] = {}
-        for case in visible.filter(reports=report):
-            rows[case.pk] = {
-                "id": case.pk,
-                "number": case.number,
-                "title": case.title,
-                "linked": True,
-                "shared_observables": 0,
+        rows = [
+            {
+                "id": row.case.pk,
+                "number": row.case.number,
+                "title": row.case.title,
+                "linked": row.linked,
+                "shared_observables": row.shared,
             }
-        ids = Sighting.objects.filter(
-            source_kind=SourceKind.REPORT, source_id=report.pk
-        ).values_list("observable_id", flat=True)
-        sharing = sources_sharing(list(ids), SourceKind.CASE)
-        if sharing:
-            for case in visible.filter(pk__in=list(sharing)[:1000]).order_by("-opened_at")[:20]:
-                row = rows.setdefault(
-                    case.pk,
-                    {
-                        "id": case.pk,
-                        "number": case.number,
-                        "title": case.title,
-                        "linked": False,
-                        "shared_observables": 0,
-                    },
-                )
-                row["shared_observables"] = len(sharing[case.pk])
-        return RelatedCaseSerializer(list(rows.values()), many=True).data
+            for row in case_selectors.related_cases(user, report)
+        ]
+        return RelatedCaseSerializer(rows, many=True).data
 
 
 class ExtractedSerializer(serializers.Serializer):
@@ -535,28 +476,16 @@ class ReportFilterSerializer(serializers.Serializer):
     )
 
     def apply(self, reports: Any) -> Any:
-        from django.utils import timezone
-
         data = self.validated_data
-        if data.get("q"):
-            q = data["q"].strip()
-            reports = reports.filter(
-                Q(number__icontains=q)
-                | Q(narrative__icontains=q)
-                | Q(reporter_name__icontains=q)
-                | Q(victim_name__icontains=q)
-            )
-        if data.get("status"):
-            reports = reports.filter(status=data["status"])
-        if data.get("category"):
-            reports = reports.filter(category=data["category"])
-        if data.get("channel"):
-            reports = reports.filter(channel=data["channel"])
-        if data.get("assigned_department"):
-            reports = reports.filter(assigned_department=data["assigned_department"])
-        if data.get("overdue"):
-            reports = reports.filter(due_at__lt=timezone.now(), accepted_at__isnull=True)
-        return reports
+        return selectors.filter_reports(
+            reports,
+            q=data.get("q") or "",
+            status=data.get("status") or "",
+            category=data.get("category"),
+            channel=data.get("channel") or "",
+            department=data.get("assigned_department"),
+            overdue=bool(data.get("overdue")),
+        )
 
     def used(self) -> dict[str, Any]:
         """The filters in use, for the audit entry."""

@@ -23,7 +23,7 @@ def test_filing_extracts_observables_and_suggests_triage(officer, draft):
     assert report.number.startswith("R") and report.status == ReportStatus.NEW
     values = {(o.type, o.value) for o in Observable.objects.all()}
     assert ("url", "https://delivery-check.example.jp/track") in values
-    assert ("phone", "+819000005678") in values
+    assert ("phone", "+819012345678") in values
     assert Sighting.objects.filter(source_kind="report", source_id=report.pk).count() >= 2
     assert report.suggested_category is not None
     assert report.suggestion["reasons"], "the suggestion must say why"

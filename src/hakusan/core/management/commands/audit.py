@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["verify"])
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(file=self.stdout._out if hasattr(self.stdout, "_out") else None)
+        console = Console(stderr=True)  # progress on stderr; the verdict on stdout
         total = AuditEntry.objects.count()
         problems: list[ChainProblem] = []
         checked = 0

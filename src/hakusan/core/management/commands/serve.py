@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from hakusan.core import jobs
 
-PERIODIC = (("intake.escalate_overdue", 300),)
+PERIODIC = (("intake.escalate_overdue", 300), ("intake.retrain_triage", 86400))
 
 
 def start_scheduler() -> None:
@@ -49,7 +49,7 @@ class Command(BaseCommand):
         bind = f"{options['host']}:{options['port']}"
         use_scheduler = not jobs.use_celery()
 
-        class Server(BaseApplication):  # type: ignore[misc]
+        class Server(BaseApplication):
             def load_config(self) -> None:
                 self.cfg.set("bind", bind)
                 self.cfg.set("workers", options["workers"])
