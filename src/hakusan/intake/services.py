@@ -203,6 +203,9 @@ def create_report(
     return Filed(report, found, result)
 
 
+_RELATIONS = [f.name for f in Report._meta.fields if f.is_relation] + ["number"]
+
+
 def create_reports_bulk(
     user: User, drafts: Sequence[ReportDraft], *, department: Department | None = None
 ) -> list[Report]:
@@ -231,7 +234,8 @@ def create_reports_bulk(
             dept = department or departments.get(draft.station_code) or _department_for(user)
             report = _new_report(user, draft, dept, _number(year, first + i), result, categories)
             # Field lengths and choices: a bad row is a ValidationError, never a DataError.
-            report.clean_fields(exclude=["number", "received_by", "receiving_department"])
+            # Relations are ours (not user input): skip their one-query-per-row checks.
+            report.clean_fields(exclude=_RELATIONS)
             new.append(report)
         reports = Report.objects.bulk_create(new)
         ReportItem.objects.bulk_create(
