@@ -1,4 +1,3 @@
-
 """Fictional 通報・相談 reports for the demo, the intake benchmark and the triage model.
 
 Everything is made up: generic common names, companies such as 株式会社サンプル工業, domains under
