@@ -6,6 +6,7 @@ passed two-factor. The OpenAPI schema is at /api/schema/ (hakusan/urls.py)."""
 
 from typing import Any
 
+from django.urls import include, path
 from drf_spectacular.authentication import SessionScheme
 from rest_framework.routers import DefaultRouter
 
@@ -39,4 +40,5 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("case-types", CaseTypeViewSet, basename="case-type")
 
-urlpatterns = router.urls
+# /api/analysis/…: campaigns, suggestions, actors, knowledge, case graph, similar cases.
+urlpatterns = [*router.urls, path("analysis/", include("hakusan.analysis.api.urls"))]

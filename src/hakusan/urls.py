@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("hakusan.core.urls")),
     path("reports/", include("hakusan.intake.urls")),
     path("cases/", include("hakusan.cases.urls")),
+    path("analysis/", include("hakusan.analysis.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -8,3 +8,6 @@ class AnalysisConfig(AppConfig):
     name = "hakusan.analysis"
     label = "analysis"
     verbose_name = _("Analysis")
+
+    def ready(self) -> None:
+        from . import jobs  # noqa: F401  (registers the analysis jobs)

@@ -6,3 +6,6 @@ class IndicatorsConfig(AppConfig):
     name = "hakusan.indicators"
     label = "indicators"
     verbose_name = _("Intelligence")
+
+    def ready(self) -> None:
+        from . import jobs  # noqa: F401  (registers the indicators jobs)

@@ -17,6 +17,17 @@ _LABELS = {
     "btc": _("Bitcoin address"),
     "eth": _("Ethereum address"),
     "cve": "CVE",
+    "cidr": _("Network (CIDR)"),
+    "asn": _("AS number"),
+    "mutex": _("Mutex"),
+    "filename": _("File name"),
+    "user_agent": _("User agent"),
+    "ja3": "JA3",
+    "ssdeep": "ssdeep",
+    "tlsh": "TLSH",
+    "bank_account": _("Bank account"),
+    "sns_account": _("SNS account"),
+    "tel_sms_sender": _("SMS sender"),
 }
 ObservableType = models.TextChoices(  # type: ignore[misc]
     "ObservableType", [(t.name, (t.value, _LABELS.get(t.value, t.value))) for t in DomainType]
@@ -30,3 +41,12 @@ class SourceKind(models.TextChoices):
     SENSOR = "sensor", _("Sensor alert")
     PARTNER = "partner", _("Partner bundle")
     MANUAL = "manual", _("Manual")
+
+
+class LinkKind(models.TextChoices):
+    """Kinds of derived links (``ObservableLink.kind``); the derivation names them."""
+
+    HOST = "host", _("Host")
+    REGISTRABLE = "registrable", _("Registrable domain")
+    DOMAIN = "domain", _("Domain")
+    ASN = "asn", _("AS number")

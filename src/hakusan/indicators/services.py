@@ -1,31 +1,47 @@
 """Writes of observables and sightings. Observables are stored once; sightings link them to
-their sources. Bulk paths use set-based queries so ingest stays linear."""
+their sources. Every path (reports, cases, imports) goes through ``ingest.ingest``: set-based
+upserts with warninglist flags, derived links and offline enrichment, so ingest stays linear.
+"""
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Max, Min
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from hakusan.core import audit
+from hakusan.core.choices import TLP
 from hakusan.core.models import User
+from hakusan.domain.indicators import IndicatorRow
 from hakusan.domain.observables import Extracted
 
-from .models import MAX_VALUE_LENGTH, Observable, Sighting
+from . import ingest as store
+from .choices import SourceKind
+from .ingest import IngestStats, SightingInput
+from .models import (
+    DEFAULT_CONFIDENCE,
+    MAX_VALUE_LENGTH,
+    IndicatorSource,
+    Observable,
+    Sighting,
+)
 
-_CHUNK = 500
-
-
-@dataclass(frozen=True, slots=True)
-class SightingInput:
-    source_kind: str
-    source_id: int
-    type: str
-    value: str
-    original: str
-    seen_at: datetime
-    tlp: str
+__all__ = [
+    "IngestStats",
+    "SightingInput",
+    "copy_sightings",
+    "create_source",
+    "enrich_pending",
+    "import_indicators",
+    "mark_false_positive",
+    "record_sightings",
+    "reflag_warninglists",
+    "set_expiry",
+    "sightings_from_extracted",
+]
 
 
 def sightings_from_extracted(
@@ -38,83 +54,14 @@ def sightings_from_extracted(
     ]
 
 
-def _observable_ids(keys: set[tuple[str, str]], seen: dict[tuple[str, str], datetime]) -> dict:
-    """Map (type, value) to observable id, creating the missing ones in bulk."""
-    ids: dict[tuple[str, str], int] = {}
-    ordered = sorted(keys)
-    for i in range(0, len(ordered), _CHUNK):
-        chunk = ordered[i : i + _CHUNK]
-        by_type: dict[str, list[str]] = {}
-        for t, v in chunk:
-            by_type.setdefault(t, []).append(v)
-        for t, values in by_type.items():
-            for oid, value in Observable.objects.filter(type=t, value__in=values).values_list(
-                "id", "value"
-            ):
-                ids[(t, value)] = oid
-        missing = [k for k in chunk if k not in ids]
-        if missing:
-            Observable.objects.bulk_create(
-                [
-                    Observable(type=t, value=v, first_seen=seen[(t, v)], last_seen=seen[(t, v)])
-                    for t, v in missing
-                ],
-                ignore_conflicts=True,
-            )
-            for t in {t for t, _ in missing}:
-                values = [v for tt, v in missing if tt == t]
-                for oid, value in Observable.objects.filter(type=t, value__in=values).values_list(
-                    "id", "value"
-                ):
-                    ids[(t, value)] = oid
-    return ids
-
-
 def record_sightings(items: Sequence[SightingInput], *, user: User | None = None) -> int:
-    """Store the observables (once each) and one sighting per (observable, source).
+    """Store the observables (once each, flagged, linked, enriched) and one sighting per
+    (observable, source); a value seen again in a source adds to that sighting's count.
     Returns the number of sighting rows offered (duplicates per source are folded)."""
     if not items:
         return 0
-    seen: dict[tuple[str, str], datetime] = {}
-    for it in items:
-        key = (it.type, it.value)
-        seen[key] = min(seen.get(key, it.seen_at), it.seen_at)
-    with transaction.atomic():
-        ids = _observable_ids(set(seen), seen)
-        rows: dict[tuple[int, str, int], Sighting] = {}
-        for it in items:
-            oid = ids[(it.type, it.value)]
-            rows.setdefault(
-                (oid, it.source_kind, it.source_id),
-                Sighting(
-                    observable_id=oid,
-                    source_kind=it.source_kind,
-                    source_id=it.source_id,
-                    original=it.original[:MAX_VALUE_LENGTH],
-                    seen_at=it.seen_at,
-                    tlp=it.tlp,
-                    created_by=user,
-                ),
-            )
-        Sighting.objects.bulk_create(list(rows.values()), ignore_conflicts=True, batch_size=_CHUNK)
-        _touch_last_seen(ids.values())
-    return len(rows)
-
-
-def _touch_last_seen(observable_ids: Iterable[int]) -> None:
-    now_ids = list(observable_ids)
-    for i in range(0, len(now_ids), _CHUNK):
-        chunk = now_ids[i : i + _CHUNK]
-        spans = (
-            Sighting.objects.filter(observable_id__in=chunk)
-            .values("observable_id")
-            .annotate(first=Min("seen_at"), last=Max("seen_at"))
-        )
-        updates = [
-            Observable(id=s["observable_id"], first_seen=s["first"], last_seen=s["last"])
-            for s in spans
-        ]
-        Observable.objects.bulk_update(updates, ["first_seen", "last_seen"])
+    stats = store.ingest(items, user_id=user.pk if user is not None else None)
+    return stats.sightings
 
 
 def copy_sightings(
@@ -136,10 +83,256 @@ def copy_sightings(
             source_id=to_id,
             original=s.original,
             seen_at=now,
+            last_seen=now,
             tlp=tlp,
             created_by=user,
         )
         for s in existing.only("observable_id", "original")
     }
-    Sighting.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
+    Sighting.objects.bulk_create(list(rows.values()), ignore_conflicts=True, batch_size=500)
+    if rows:
+        Observable.objects.filter(pk__in=list(rows), last_seen__lt=now).update(last_seen=now)
     return len(rows)
+
+
+# --- imports ------------------------------------------------------------------------------
+
+
+def create_source(
+    user: User | None, name: str, *, description: str = "", default_tlp: str = TLP.AMBER
+) -> IndicatorSource:
+    """A named source for imports (audited). Names are unique."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("a source needs a name")})
+    if default_tlp not in TLP.values:
+        raise ValidationError({"default_tlp": _("unknown TLP %(tlp)s") % {"tlp": default_tlp}})
+    with transaction.atomic():
+        if IndicatorSource.objects.filter(name=name).exists():
+            raise ValidationError({"name": _("a source named %(name)s exists") % {"name": name}})
+        source = IndicatorSource.objects.create(
+            name=name[:100], description=description, default_tlp=default_tlp, created_by=user
+        )
+        audit.record(user, "create", source, detail={"name": source.name, "tlp": default_tlp})
+    return source
+
+
+def import_inputs(
+    source: IndicatorSource,
+    rows: Iterable[IndicatorRow],
+    *,
+    tlp: str,
+    tags: Sequence[str] = (),
+    now: datetime | None = None,
+) -> Iterator[SightingInput]:
+    """Sightings of ``source`` (kind ``feed``) for parsed rows; undated rows are seen now."""
+    now = now or timezone.now()
+    extra = tuple(tags)
+    for row in rows:
+        first = row.first_seen or now
+        yield SightingInput(
+            SourceKind.FEED,
+            source.pk,
+            row.type,
+            row.value,
+            row.original,
+            first,
+            tlp,
+            last_seen=row.last_seen or first,
+            confidence=DEFAULT_CONFIDENCE if row.confidence is None else row.confidence,
+            tags=tuple(dict.fromkeys((*row.tags, *extra))) if extra else row.tags,
+            comment=row.comment,
+        )
+
+
+def import_indicators(
+    user: User | None,
+    source: IndicatorSource,
+    rows: Iterable[IndicatorRow],
+    *,
+    tlp: str | None = None,
+    tags: Sequence[str] = (),
+    file_name: str = "",
+    batch_size: int = store.BATCH,
+    progress: Callable[[IngestStats], None] | None = None,
+) -> IngestStats:
+    """Import parsed indicator rows as sightings of ``source``: streamed in batches (each
+    its own transaction, so a long import does not hold one), re-imported values update
+    their sighting (count, last seen). One audit entry for the import."""
+    tlp = tlp or source.default_tlp
+    if tlp not in TLP.values:
+        raise ValidationError({"tlp": _("unknown TLP %(tlp)s") % {"tlp": tlp}})
+    stats = store.ingest(
+        import_inputs(source, rows, tlp=tlp, tags=tags),
+        user_id=user.pk if user is not None else None,
+        batch_size=batch_size,
+        progress=progress,
+    )
+    audit.record(
+        user,
+        "import",
+        source,
+        detail={"file": file_name, "tlp": tlp, "tags": list(tags), **stats.as_dict()},
+    )
+    return stats
+
+
+# --- lifecycle ----------------------------------------------------------------------------
+
+
+def mark_false_positive(
+    sighting: Sighting, user: User | None, *, false_positive: bool = True, reason: str = ""
+) -> Sighting:
+    """Mark (or unmark) a sighting as a false positive: it stays, and lowers the indicator's
+    decay score."""
+    with transaction.atomic():
+        sighting.false_positive = false_positive
+        sighting.save(update_fields=["false_positive"])
+        audit.record(
+            user,
+            "false_positive" if false_positive else "not_false_positive",
+            sighting.observable,
+            detail={
+                "sighting": sighting.pk,
+                "source": f"{sighting.source_kind}:{sighting.source_id}",
+                "reason": reason.strip()[:500],
+            },
+        )
+    return sighting
+
+
+def set_expiry(
+    observable: Observable, user: User | None, expires_at: datetime | None, *, reason: str = ""
+) -> Observable:
+    """Set (or clear, with None) when the indicator leaves exports; analysis still sees it."""
+    if expires_at is not None and timezone.is_naive(expires_at):
+        raise ValidationError({"expires_at": _("give the time with its time zone")})
+    with transaction.atomic():
+        before = observable.expires_at
+        observable.expires_at = expires_at
+        observable.save(update_fields=["expires_at"])
+        audit.record(
+            user,
+            "expiry",
+            observable,
+            detail={"from": before, "to": expires_at, "reason": reason.strip()[:500]},
+        )
+    return observable
+
+
+# --- maintenance jobs -----------------------------------------------------------------------
+
+
+def _batches_after(queryset: Any, size: int) -> Iterator[list[tuple[int, str, str]]]:
+    last = 0
+    while True:
+        rows = list(
+            queryset.filter(pk__gt=last).order_by("pk").values_list("pk", "type", "value")[:size]
+        )
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield rows
+
+
+def reflag_warninglists(
+    *, batch_size: int = 10_000, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Recompute the warninglist flags of observables flagged with another version of the
+    lists than the current one (all of them after a list update), in batches."""
+    notes = store.annotator()
+    version = notes.version
+    checked = flagged = 0
+    stale = Observable.objects.exclude(warninglist_version=version)
+    for rows in _batches_after(stale, batch_size):
+        keys = [(t, v) for _pk, t, v in rows]
+        matched = notes.index.match_many(keys)
+        values = []
+        for (pk, _t, _v), found in zip(rows, matched, strict=True):
+            hits = [
+                {"slug": h.slug, "name": h.name, "category": h.category, "matched": h.matched}
+                for h in found
+            ]
+            flagged += bool(hits)
+            values.append((pk, hits))
+        _store_flags(values, version)
+        checked += len(rows)
+        if progress is not None:
+            progress(checked)
+    if checked:
+        audit.record(
+            None,
+            "reflag",
+            object_type="indicators.observable",
+            detail={"version": version, "checked": checked, "flagged": flagged},
+        )
+    return {"version": version, "checked": checked, "flagged": flagged}
+
+
+def _store_flags(values: list[tuple[int, list[dict[str, str]]]], version: str) -> None:
+    import json
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "UPDATE indicators_observable o SET warninglist_hits = v.hits::jsonb,"
+                " warninglist_version = %s FROM (SELECT unnest(%s::bigint[]) AS id,"
+                " unnest(%s::text[]) AS hits) v WHERE o.id = v.id",
+                [version, [pk for pk, _ in values], [json.dumps(h) for _, h in values]],
+            )
+        else:
+            cursor.executemany(
+                "UPDATE indicators_observable SET warninglist_hits = %s,"
+                " warninglist_version = %s WHERE id = %s",
+                [(json.dumps(h), version, pk) for pk, h in values],
+            )
+
+
+def enrich_pending(
+    *,
+    batch_size: int = 10_000,
+    allow_online: Iterable[str] = (),
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Enrich the IP addresses that have no facts yet from each enabled enricher (offline
+    ones always; online ones only when named in ``allow_online``)."""
+    from hakusan.domain.enrichment import enabled_enrichers
+
+    enrichers: list[Any] = []
+    for cls in enabled_enrichers(allow_online=allow_online):
+        try:
+            enrichers.append(cls())
+        except Exception as exc:  # missing data: skipped with a warning, not a failure
+            store.log.warning("enricher %s is unavailable, skipped: %s", cls.NAME, exc)
+    checked = facts = 0
+    for enricher in enrichers:
+        pending = Observable.objects.filter(type__in=sorted(enricher.TYPES)).exclude(
+            enrichments__enricher=enricher.NAME
+        )
+        for rows in _batches_after(pending, batch_size):
+            keys = [(t, v) for _pk, t, v in rows]
+            active = [enricher]
+            found = store.enrich_with(active, keys)  # drops the enricher if it fails
+            batch = store.Batch()
+            spans = dict(
+                Observable.objects.filter(pk__in=[pk for pk, _t, _v in rows]).values_list(
+                    "pk", "first_seen"
+                )
+            )
+            for pk, t, v in rows:
+                batch.observables[(t, v)] = [spans[pk], spans[pk]]
+            for fact in found:
+                batch.facts.append(fact)
+                if fact[2] == "asn" and (target := store.asn_key(fact[3])) is not None:
+                    batch.links.add((fact[0], "asn", target))
+                    batch.observables.setdefault(target, list(batch.observables[fact[0]]))
+            batch.hits = store.annotator().hits(list(batch.observables))
+            with transaction.atomic():
+                store.write(batch, store.annotator().version)
+            checked += len(rows)
+            facts += len(found)
+            if progress is not None:
+                progress(checked)
+            if not active:
+                break
+    return {"checked": checked, "facts": facts, "enrichers": [e.NAME for e in enrichers]}

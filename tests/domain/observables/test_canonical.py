@@ -143,6 +143,8 @@ INVALID = [
     (T.SHA256, "e3b0", "64 hex digits"),
     (T.PHONE, "03-1234-567", "not a valid number"),
     (T.PHONE, "0120-ABC-DEF", "only digits"),
+    (T.PHONE, "0", "not a valid number"),  # was a bare ValueError from int("")
+    (T.PHONE, "(0)", "not a valid number"),
     (T.BTC, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", "checksum"),
     (T.BTC, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5", "checksum"),
     # BIP-350: witness v0 with a bech32m checksum, v1 with a bech32 one.

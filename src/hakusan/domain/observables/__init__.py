@@ -5,6 +5,8 @@ Pure Python (no Django); the apps adapt these dataclasses to models.
     from hakusan.domain.observables import (
         ObservableType, Observable, Extracted, InvalidObservable,
         canonicalize, detect, extract, refang, defang,
+        derive, registrable_domain, DerivedLink,
+        parse_bank_account, BankAccount, parse_sns_account, SnsAccount,
     )
 
 Canonical values (``canonicalize`` refangs and width-folds first, and is idempotent):
@@ -35,6 +37,71 @@ Canonical values (``canonicalize`` refangs and width-folds first, and is idempot
   (Keccak-256 from ``pycryptodome``; hashlib's ``sha3_256`` pads differently).
 - cve: ``CVE-YYYY-NNNN`` upper case; year from 1999; sequences over 4 digits have no
   leading zero.
+
+The intelligence layer's types (``canonicalize`` refangs them too, except mutex, filename,
+user_agent and ssdeep, which are taken as written: ``[.]`` in a file name is part of it):
+
+- cidr: ``network/prefix`` with the host bits cleared (``192.0.2.7/24`` -> ``192.0.2.0/24``:
+  the block, not the host in it); IPv6 compressed, IPv4-mapped in mixed notation
+  (``::ffff:192.0.2.0/120``); an address alone is its /32 or /128; an IPv4 netmask
+  (``/255.255.255.0``) becomes its prefix length.
+- asn: ``AS`` + decimal (``AS15169``) from ``AS15169``, ``as15169``, ``15169``, ``ASN 15169``
+  and asdot ``AS1.10`` (= AS65546). 1 to 4294967294; rejected as never a real network:
+  0 (RFC 7607), 23456 (AS_TRANS, RFC 6793), 65535 and 4294967295 (RFC 7300).
+  Private-use and documentation numbers are accepted (exercises, leaked configurations).
+- mutex: as written, NFC, trimmed, case kept (Windows compares object names case-sensitively),
+  and the ``Global\\``/``Local\\`` namespace kept as part of the name (a different object);
+  no control characters, at most 260 characters.
+- filename: the base name of a Windows or POSIX path (``C:\\Users\\x\\a.exe`` and
+  ``/tmp/a.exe`` -> ``a.exe``), surrounding quotes dropped, NFC (macOS writes NFD), trimmed,
+  case kept (POSIX file systems are case-sensitive; search case-insensitively if needed).
+- user_agent: NFC, whitespace runs collapsed to one space, trimmed; a ``User-Agent:`` header
+  name and the quotes of a log line are dropped.
+- ja3: 32 lower-case hex digits (the MD5). A full JA3 string
+  (``771,4865-4866-4867,0-23-65281,29-23-24,0``) becomes the MD5 of the string as written.
+  A bare MD5 is only a ja3 when the type is given: ``detect`` reads it as md5.
+- ssdeep: ``blocksize:hash1:hash2``, block size ``3 * 2**n`` (leading zeros dropped), hashes
+  in the base64 alphabet (case kept), at most 64 characters each; the ``,"file name"`` the
+  ssdeep tool appends is dropped.
+- tlsh: ``T1`` + 70 upper-case hex digits; an older digest written without the ``T1``
+  version is the same digest and gets the prefix. ``TNULL`` (input too small) is rejected.
+- bank_account: ``BBBB-SSS-kind-NNNNNNN``, e.g. ``0009-123-ordinary-1234567``: 金融機関コード
+  (4 digits), 支店コード (3), 預金種別 ``ordinary``/``current``/``savings`` (普通/当座/貯蓄,
+  1/2/4), 口座番号 zero-padded to 7. The holder (口座名義人) is not part of the value, so
+  the account correlates whatever name was written; ``parse_bank_account`` returns it
+  (full-width katakana). Input forms: see :func:`parse_bank_account`. Bank and branch
+  names are not resolved to codes.
+- sns_account: ``platform:handle``, platform one of ``SNS_PLATFORMS`` (x, instagram,
+  facebook, tiktok, line, youtube, telegram, discord, threads, bluesky, mixi, reddit, github;
+  twitter and other aliases map to these), handle without ``@`` and lower case (YouTube
+  channel ids ``youtube:channel/UC...`` and legacy Discord ``name#1234`` keep their case;
+  Facebook drops dots, which it ignores). Profile URLs (``https://x.com/Handle``,
+  ``https://www.instagram.com/handle/``, ``https://t.me/handle``, a post URL's account)
+  give the same value; invite, group and post-only URLs are rejected.
+- tel_sms_sender: a phone number as the phone type (E.164; ``819012345678`` without ``+`` is
+  read as E.164); a short code of 3 to 8 digits as its digits; otherwise an alphanumeric
+  sender ID (``SMBC``, ``Amazon``): whitespace collapsed, upper case, ASCII, at most 11
+  characters (the GSM limit).
+
+Detection (``detect``) of these: cidr (``192.0.2.0/24``, ``2001:db8::/32``; no longer read
+as a scheme-less URL), asn (``AS15169``, ``ASN 15169``), a full JA3 string, ssdeep (both hash
+parts present, the first at least 8 characters with a letter) and TLSH (``T1`` + 70 hex, or
+70 hex digits). Everything else needs its type given.
+
+Derived links (``derive``): a url gives its host (``host``: a domain, or the ipv4/ipv6 it
+names) and the host's registrable domain (``registrable``); a domain its registrable domain;
+an email its domain (``domain``) and that domain's registrable domain; a /32 or /128 cidr
+its address (``host``). Deterministic order, no duplicates, never the observable itself;
+profile URLs are not made sns_account here. The kind ``network`` is reserved for an address
+lying in a block, a range query for the store (an address lies in every block around it),
+and is never produced by ``derive``. ``registrable_domain`` uses the ICANN *and*
+private sections of the bundled Public Suffix List: ``victim.pages.dev`` or ``x.github.io``
+is one customer's site, its own registrable domain, instead of every such site meeting at
+``pages.dev`` (domain *validity* stays ICANN-only, so ``s3.amazonaws.com`` is a valid host
+with no registrable domain). ``.test``, ``.example`` and ``.invalid`` act as public suffixes,
+so ``https://a.evil.example/x`` and ``b.evil.example`` meet at ``evil.example``;
+``www.example.co.jp`` -> ``example.co.jp``, ``mail.example.jp`` -> ``example.jp``. (The
+PSL lists only ``lg.jp``, so a prefecture's municipal hosts meet at ``<pref>.lg.jp``.)
 
 Extraction (``extract``) policy:
 
@@ -68,19 +135,32 @@ Extraction (``extract``) policy:
   circled digits and ``℡`` act as separators; ``ー``/``−``/``‐`` between digits are hyphens.
 """
 
+from .bank import AccountKind, BankAccount, parse_bank_account
 from .canonical import canonicalize, detect
+from .derive import DerivedKind, DerivedLink, derive, registrable_domain
 from .extract import extract
 from .fang import defang, refang
+from .sns import SNS_PLATFORMS, SnsAccount, parse_sns_account
 from .types import Extracted, InvalidObservable, Observable, ObservableType
 
 __all__ = [
+    "SNS_PLATFORMS",
+    "AccountKind",
+    "BankAccount",
+    "DerivedKind",
+    "DerivedLink",
     "Extracted",
     "InvalidObservable",
     "Observable",
     "ObservableType",
+    "SnsAccount",
     "canonicalize",
     "defang",
+    "derive",
     "detect",
     "extract",
+    "parse_bank_account",
+    "parse_sns_account",
     "refang",
+    "registrable_domain",
 ]

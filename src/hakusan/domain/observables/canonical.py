@@ -1,7 +1,10 @@
 """Canonical forms: one value per observable, so equal things compare equal.
 
 Every canonicaliser takes an already refanged, stripped string and returns the canonical
-value or raises :class:`InvalidObservable` naming the type and what is wrong.
+value or raises :class:`InvalidObservable` naming the type and what is wrong. The exceptions
+are mutex, filename, user_agent and ssdeep, which get the text as written (stripped): refanging
+would rewrite them (``[.]`` in a file name, ``ttp:`` inside an ssdeep hash). The intelligence
+layer's types live in :mod:`.artifacts`, :mod:`.bank` and :mod:`.sns`; the registry is here.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import codecs
 import functools
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Callable
 from encodings import idna as _idna
 
@@ -19,10 +23,22 @@ import phonenumbers
 from Crypto.Hash import keccak
 from publicsuffixlist import PublicSuffixList
 
-from .fang import refang_fully
+from .artifacts import (
+    canonical_asn,
+    canonical_cidr,
+    canonical_filename,
+    canonical_ja3,
+    canonical_mutex,
+    canonical_ssdeep,
+    canonical_tlsh,
+    canonical_user_agent,
+)
+from .bank import canonical_bank_account
+from .fang import AS_WRITTEN_TYPES, refang_fully
+from .sns import canonical_sns_account
 from .types import InvalidObservable, Observable, ObservableType
 
-__all__ = ["SPECIAL_USE_TLDS", "canonicalize", "detect"]
+__all__ = ["SPECIAL_USE_TLDS", "canonicalize", "detect", "url_host"]
 
 T = ObservableType
 
@@ -172,6 +188,15 @@ def canonical_url(raw: str) -> str:
     return f"{scheme}://{match['userinfo'] or ''}{host}{port_part}{rest}"
 
 
+def url_host(url: str) -> str:
+    """The host of a canonical URL: a domain, a dotted quad, or an IPv6 address unbracketed."""
+    match = _URL.match(url)
+    if not match:
+        raise _invalid(T.URL, "cannot be parsed as scheme://host/path", url)
+    host = match["host"]
+    return host[1:-1] if host.startswith("[") else host
+
+
 def canonical_email(raw: str) -> str:
     value = raw.removeprefix("mailto:").removeprefix("MAILTO:")
     if value.startswith("<") and value.endswith(">"):
@@ -229,7 +254,7 @@ def canonical_phone(raw: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _phone_e164(number: str) -> str | None:
-    if number[:1] == "0" and number[1:2] != "0" and number.isdigit():
+    if number[:1] == "0" and number[1:2] not in ("", "0") and number.isdigit():
         # Domestic Japanese number: the trunk 0 drops, the rest is the national number.
         # Building it directly is 3x cheaper than phonenumbers.parse (it matters in bulk).
         parsed = phonenumbers.PhoneNumber(country_code=81, national_number=int(number[1:]))
@@ -241,6 +266,45 @@ def _phone_e164(number: str) -> str | None:
     if not phonenumbers.is_valid_number(parsed):
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+_SENDER_ID = re.compile(r"^[A-Z0-9][A-Z0-9 &.'_+-]*$")
+_MAX_SENDER_ID = 11  # GSM 03.40: an alphanumeric originator has at most 11 characters
+
+
+def canonical_tel_sms_sender(raw: str) -> str:
+    if raw.isascii() and _PHONE_SHAPE.match(raw):
+        digits = _NON_DIGITS.sub("", raw)
+        if raw[0] in "+(" or digits[:1] == "0":
+            try:
+                return canonical_phone(raw)
+            except InvalidObservable as exc:
+                raise _invalid(T.TEL_SMS_SENDER, f"phone number: {exc.reason}", raw) from None
+        if digits == raw and 3 <= len(digits) <= 8:
+            return digits  # a short code, kept as its digits
+        if digits == raw and len(digits) > 8:
+            e164 = _phone_e164("+" + digits)  # E.164 written without its "+" (819012345678)
+            if e164 is not None:
+                return e164
+        raise _invalid(
+            T.TEL_SMS_SENDER, "neither a valid phone number nor a short code (3 to 8 digits)", raw
+        )
+    value = re.sub(r"\s+", " ", raw).strip().upper()
+    if not value.isascii() or not _SENDER_ID.match(value):
+        raise _invalid(
+            T.TEL_SMS_SENDER,
+            "an alphanumeric sender ID is ASCII letters, digits, spaces and & . ' _ + -",
+            raw,
+        )
+    if not any(c.isalpha() for c in value):
+        raise _invalid(T.TEL_SMS_SENDER, "an alphanumeric sender ID needs a letter", raw)
+    if len(value) > _MAX_SENDER_ID:
+        raise _invalid(
+            T.TEL_SMS_SENDER,
+            f"alphanumeric sender IDs have at most {_MAX_SENDER_ID} characters (GSM)",
+            raw,
+        )
+    return value
 
 
 def _bech32_address(raw: str) -> str:
@@ -309,13 +373,24 @@ _CANONICALIZERS: dict[ObservableType, Callable[[str], str]] = {
     T.BTC: canonical_btc,
     T.ETH: canonical_eth,
     T.CVE: canonical_cve,
+    T.CIDR: canonical_cidr,
+    T.ASN: canonical_asn,
+    T.MUTEX: canonical_mutex,
+    T.FILENAME: canonical_filename,
+    T.USER_AGENT: canonical_user_agent,
+    T.JA3: canonical_ja3,
+    T.SSDEEP: canonical_ssdeep,
+    T.TLSH: canonical_tlsh,
+    T.BANK_ACCOUNT: canonical_bank_account,
+    T.SNS_ACCOUNT: canonical_sns_account,
+    T.TEL_SMS_SENDER: canonical_tel_sms_sender,
 }
 
 
 def _prepare(kind: ObservableType | str, raw: str) -> str:
     if not isinstance(raw, str):
         raise InvalidObservable(kind, f"value must be a string, not {type(raw).__name__}")
-    value = refang_fully(raw).strip()
+    value = raw.strip() if kind in AS_WRITTEN_TYPES else refang_fully(raw).strip()
     if not value:
         raise InvalidObservable(kind, "empty value", raw)
     return value
@@ -338,6 +413,17 @@ def canonicalize(type: ObservableType | str, raw: str) -> str:
 _HEX_ONLY = re.compile(r"^[0-9a-fA-F]+$")
 _IPV6_CHARS = re.compile(r"^\[?[0-9a-fA-F:.]+\]?$")
 _BTC_SHAPE = re.compile(r"^(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?:bc|BC)1[0-9A-Za-z]{8,87})$")
+# The intelligence layer's types, detected only in shapes nothing else has.
+_ASN_SHAPE = re.compile(r"^AS(?:N ?)?[0-9]+$", re.IGNORECASE)
+_CIDR_SHAPE = re.compile(
+    r"^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}/(?:[0-9]{1,3}|[0-9]{1,3}(?:\.[0-9]{1,3}){3})"
+    r"|\[?[0-9a-fA-F:.]*:[0-9a-fA-F:.]*\]?/[0-9]{1,3})$"
+)
+_JA3_SHAPE = re.compile(r"^[0-9]{3,5},[0-9]+(?:-[0-9]+)*(?:,[0-9]*(?:-[0-9]+)*){3}$")
+_TLSH_SHAPE = re.compile(r"^[Tt]1[0-9A-Fa-f]{70}$")
+# Both hash parts present and the first at least 8 long: "12:30:45" is a time, and
+# "6:ab::" is an IPv6 address.
+_SSDEEP_SHAPE = re.compile(r"^[0-9]{1,10}:([A-Za-z0-9+/]{8,64}):[A-Za-z0-9+/]{1,64}$")
 
 
 def _guesses(value: str) -> list[ObservableType]:
@@ -351,9 +437,17 @@ def _guesses(value: str) -> list[ObservableType]:
     if _ETH.match(value):
         return [T.ETH]
     if _HEX_ONLY.match(value):
-        kinds = {32: [T.MD5], 40: [T.SHA1], 64: [T.SHA256]}.get(len(value), [])
+        kinds = {32: [T.MD5], 40: [T.SHA1], 64: [T.SHA256], 70: [T.TLSH]}.get(len(value), [])
         if kinds:
             return kinds
+    if _TLSH_SHAPE.match(value):
+        return [T.TLSH]
+    if _ASN_SHAPE.match(value):
+        return [T.ASN]
+    if _JA3_SHAPE.match(value):
+        return [T.JA3]
+    if _CIDR_SHAPE.match(value):
+        return [T.CIDR]
     guesses: list[ObservableType] = []
     if _IPV4_SHAPE.match(value):
         return [T.IPV4]
@@ -373,9 +467,19 @@ def _guesses(value: str) -> list[ObservableType]:
 def detect(raw: str) -> Observable:
     """Type and canonical value of one value of unknown type, in any written form.
 
+    Of the intelligence layer's types only cidr (``192.0.2.0/24``, ``2001:db8::/32``), asn
+    (``AS15169``), a full JA3 string, ssdeep and TLSH are detected; the others (and a JA3
+    MD5, which is an md5 here) need their type given to :func:`canonicalize`.
+
     Raises :class:`InvalidObservable` when it is no supported observable, with the reason
     from the most likely type when the value has the shape of one.
     """
+    if isinstance(raw, str):
+        # ssdeep before refanging, which could rewrite "...ttp:..." inside the hash.
+        written = unicodedata.normalize("NFKC", raw).strip()
+        match = _SSDEEP_SHAPE.match(written)
+        if match and any(c.isalpha() for c in match[1]):
+            return Observable(T.SSDEEP, canonical_ssdeep(written))
     value = _prepare("observable", raw)
     errors: list[InvalidObservable] = []
     for kind in _guesses(value):

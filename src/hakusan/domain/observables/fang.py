@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from .types import ObservableType
 
-__all__ = ["OffsetMap", "defang", "normalize", "refang"]
+__all__ = ["AS_WRITTEN_TYPES", "OffsetMap", "defang", "normalize", "refang"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +264,18 @@ def refang_fully(text: str) -> str:
 # --- defang --------------------------------------------------------------------------
 
 
+# Types whose values are kept as written, only stripped: refanging would rewrite them ("[.]" in
+# a file name, "ttp:" inside an ssdeep hash). canonicalize() does not refang them either.
+AS_WRITTEN_TYPES = frozenset(
+    {
+        ObservableType.MUTEX,
+        ObservableType.FILENAME,
+        ObservableType.USER_AGENT,
+        ObservableType.SSDEEP,
+    }
+)
+
+
 def _defang_host(host: str) -> str:
     return host.replace(".", "[.]")
 
@@ -271,17 +283,21 @@ def _defang_host(host: str) -> str:
 def defang(value: str, type: ObservableType | str | None = None) -> str:
     """Make a value safe to display (not clickable): hxxp, [.], [@].
 
-    URLs get ``hxxp``/``hxxps``/``fxp`` and ``[.]`` in the host; domains and IPv4 get ``[.]``;
-    e-mail gets ``[@]`` and ``[.]`` in its domain. Other types are not clickable and are
-    returned refanged but otherwise unchanged. ``refang(defang(v, t)) == v`` for canonical v.
+    URLs get ``hxxp``/``hxxps``/``fxp`` and ``[.]`` in the host; domains, IPv4 and CIDR
+    blocks get ``[.]``; e-mail gets ``[@]`` and ``[.]`` in its domain. Other types are not
+    clickable and are returned refanged but otherwise unchanged, except mutex, filename,
+    user_agent and ssdeep, which are never refanged (only stripped): ``[.]`` in a file name
+    is part of the name. ``refang(defang(v, t)) == v`` for canonical v of the refanged types.
     """
     if type is None:
         from .canonical import detect
 
         type = detect(value).type
     kind = ObservableType(type)
+    if kind in AS_WRITTEN_TYPES:
+        return value.strip()
     value = refang_fully(value.strip())
-    if kind in (ObservableType.DOMAIN, ObservableType.IPV4):
+    if kind in (ObservableType.DOMAIN, ObservableType.IPV4, ObservableType.CIDR):
         return _defang_host(value)
     if kind is ObservableType.EMAIL:
         local, sep, domain = value.rpartition("@")

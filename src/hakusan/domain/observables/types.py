@@ -17,6 +17,18 @@ class ObservableType(StrEnum):
     BTC = "btc"
     ETH = "eth"
     CVE = "cve"
+    # The intelligence layer's types (see the package docstring for their canonical forms).
+    CIDR = "cidr"
+    ASN = "asn"
+    MUTEX = "mutex"
+    FILENAME = "filename"
+    USER_AGENT = "user_agent"
+    JA3 = "ja3"
+    SSDEEP = "ssdeep"
+    TLSH = "tlsh"
+    BANK_ACCOUNT = "bank_account"
+    SNS_ACCOUNT = "sns_account"
+    TEL_SMS_SENDER = "tel_sms_sender"
 
 
 class InvalidObservable(ValueError):

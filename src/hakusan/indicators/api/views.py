@@ -6,6 +6,8 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,6 +23,8 @@ from hakusan.indicators import selectors
 from hakusan.indicators.models import Observable
 
 from .serializers import (
+    LookupQuerySerializer,
+    LookupSerializer,
     ObservableDetailSerializer,
     ObservableFilterSerializer,
     ObservableSerializer,
@@ -85,3 +89,42 @@ class ObservableViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audite
             "counts": selectors.sighting_counts([obs.pk]),
         }
         return Response(ObservableDetailSerializer(obs, context=context).data)
+
+    @extend_schema(
+        summary="Where else has this been seen",
+        description="Any value in any written form (defanged, full-width): its canonical form, "
+        "warninglist hits, decay score, sightings grouped by case, report, source and partner, "
+        "derived links (host, registrable domain, ASN) with what else shares them, and "
+        "enrichment facts with their attribution. Sightings in reports and cases the caller "
+        "may not see are counted in sightings.not_shown, never listed.",
+        parameters=[LookupQuerySerializer],
+        responses={200: LookupSerializer, **LIST_ERRORS},
+    )
+    @action(detail=False, methods=["get"])
+    def lookup(self, request: Request) -> Response:
+        from hakusan.core import audit
+        from hakusan.domain.observables import InvalidObservable
+
+        query = parse_query(LookupQuerySerializer, request)
+        user = api_user(request)
+        try:
+            result = selectors.lookup(
+                user, query.validated_data["value"], type=query.validated_data.get("type")
+            )
+        except InvalidObservable as exc:
+            raise ValidationError({"value": [str(exc)]}) from None
+        sightings = result["sightings"]
+        audit.record(
+            user,
+            "lookup",
+            object_type=self.audit_type,
+            object_id=result["id"] or "",
+            request=request,
+            detail={
+                "type": result["type"],
+                "value": result["value"],
+                "found": result["found"],
+                "not_shown": sum(sightings["not_shown"].values()),
+            },
+        )
+        return Response(LookupSerializer(result).data)
