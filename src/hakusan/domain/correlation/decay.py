@@ -68,6 +68,18 @@ DEFAULT_HALF_LIVES: Mapping[str, float | None] = MappingProxyType(
         "sha256": None,
         "tlsh": None,
         "ssdeep": None,
+        # Malware artefacts are properties of the sample, as lasting as its hash.
+        "mutex": None,
+        "filename": None,
+        # A JA3 fingerprint follows the client's TLS library; kits are rebuilt a few times a
+        # year. User agents are easily changed and widely shared, so they fade faster.
+        "ja3": 180.0,
+        "user_agent": 90.0,
+        # Mule bank accounts are used until frozen, yet stay evidence for tracing for a year.
+        "bank_account": 365.0,
+        # SNS accounts and SMS sender IDs of fraud rings live for months before suspension.
+        "sns_account": 180.0,
+        "tel_sms_sender": 180.0,
     }
 )
 
