@@ -15,7 +15,7 @@ export HAKUSAN_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install demo test lint typecheck pytest pytest-pg browser messages bench clean
+.PHONY: help install demo test lint typecheck pytest pytest-pg browser messages bench clean pdf-libs
 
 help:
 	@echo "make demo   - install and start Hakusan on SQLite with demo data (http://$(HOST):$(PORT))"
@@ -41,7 +41,12 @@ messages: $(STAMP)
 		|| { echo "please install gettext (msgfmt)"; exit 1; }
 	cd src/hakusan && ../../$(HAKUSAN) compilemessages --ignore='.venv' -v 0
 
-install: $(STAMP) messages
+# WeasyPrint (attribution reports as PDF) needs Debian's pango and a Japanese font.
+pdf-libs:
+	@{ ldconfig -p | grep -q libpangoft2-1.0 && fc-list :lang=ja | grep -q . ; } || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils >/dev/null; } \
+		|| { echo "please install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk (PDF reports)"; exit 1; }
+
+install: $(STAMP) messages pdf-libs
 
 # Debian's chromium drives the end-to-end tests (Playwright never downloads a browser here).
 browser:

@@ -153,6 +153,7 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [
     ("vendor/htmx", REPO_DIR / "frontend" / "node_modules" / "htmx.org" / "dist"),
     ("vendor/bootstrap", REPO_DIR / "frontend" / "node_modules" / "bootstrap" / "dist"),
+    ("vendor/cytoscape", REPO_DIR / "frontend" / "node_modules" / "cytoscape" / "dist"),
 ]
 STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
 WHITENOISE_USE_FINDERS = True
@@ -200,11 +201,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
         "args": ("intake.retrain_triage", {}),
     },
+    "analysis-refresh": {
+        "task": "hakusan.run_periodic",
+        "schedule": 900.0,
+        "args": ("analysis.refresh", {}),
+    },
 }
 
 # --- domain settings --------------------------------------------------------------------------
 HAKUSAN_CYBER_DIVISION_CODE = os.environ.get("HAKUSAN_CYBER_DIVISION_CODE", "cyber")
 HAKUSAN_DEFAULT_SLA_HOURS = int(os.environ.get("HAKUSAN_DEFAULT_SLA_HOURS", "24"))
+# Values sighted in more cases than this are "too common": flagged, carry no weight in campaign
+# suggestions and are not expanded in the case graph (MISP's default correlation limit).
+HAKUSAN_TOO_COMMON = int(os.environ.get("HAKUSAN_TOO_COMMON", "100"))
 
 LOGGING = {
     "version": 1,

@@ -26,7 +26,7 @@ def test_analyst_must_enrol_then_verify_totp(client, analyst):
     device.refresh_from_db()
     assert device.throttling_failure_count == 1  # failures slow down guessing
     device.throttle_reset()
-    ok = client.post("/accounts/2fa/setup/?next=/", {"token": TOTP(device.bin_key).token()})
+    ok = client.post("/accounts/2fa/setup/?next=/", {"token": f"{TOTP(device.bin_key).token():06d}"})
     assert ok.status_code == 302
     assert client.get("/").status_code == 200
 
@@ -38,7 +38,7 @@ def test_analyst_must_enrol_then_verify_totp(client, analyst):
     device.refresh_from_db()
     device.last_t = -1  # allow the same time step again in this fast test
     device.save()
-    code = TOTP(device.bin_key).token()
+    code = f"{TOTP(device.bin_key).token():06d}"  # keep leading zeros
     assert client.post("/accounts/2fa/verify/?next=/", {"token": code}).status_code == 302
     assert client.get("/").status_code == 200
 

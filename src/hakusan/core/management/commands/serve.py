@@ -10,7 +10,11 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from hakusan.core import jobs
 
-PERIODIC = (("intake.escalate_overdue", 300), ("intake.retrain_triage", 86400))
+PERIODIC = (
+    ("intake.escalate_overdue", 300),
+    ("intake.retrain_triage", 86400),
+    ("analysis.refresh", 900),
+)
 
 
 def start_scheduler() -> None:
