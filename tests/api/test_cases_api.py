@@ -199,19 +199,19 @@ def test_link_observable(api, investigator, report, make_user, draft) -> None:
     case = open_case(investigator, [report])
     linked = api.post(
         f"/api/cases/{case.pk}/observables/",
-        {"value": "hxxp://c2[.]example[.]com/gate"},
+        {"value": "hxxp://c2[.]example[.]jp/gate"},
         format="json",
     )
     assert linked.status_code == 201, linked.content
     assert linked.json()["type"] == "url"
-    assert linked.json()["value"].startswith("http://c2.example.com")
+    assert linked.json()["value"].startswith("http://c2.example.jp")
     values = {o["value"] for o in api.get(f"/api/cases/{case.pk}/").json()["observables"]}
     assert linked.json()["value"] in values
     # Another station's report with the URL makes it "seen elsewhere" (counted).
     file_report(
         make_user("reception", "other"),
         draft,
-        narrative="不審なURL hxxp://c2[.]example[.]com/gate を受信",
+        narrative="不審なURL hxxp://c2[.]example[.]jp/gate を受信",
     )
     rows = {o["value"]: o for o in api.get(f"/api/cases/{case.pk}/").json()["observables"]}
     assert rows[linked.json()["value"]]["seen_elsewhere"] == 1

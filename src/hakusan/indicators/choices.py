@@ -29,7 +29,7 @@ _LABELS = {
     "sns_account": _("SNS account"),
     "tel_sms_sender": _("SMS sender"),
 }
-ObservableType = models.TextChoices(  # type: ignore[misc]
+ObservableType = models.TextChoices(  # type: ignore[call-overload]
     "ObservableType", [(t.name, (t.value, _LABELS.get(t.value, t.value))) for t in DomainType]
 )
 

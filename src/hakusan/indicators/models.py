@@ -137,9 +137,13 @@ class ObservableLink(models.Model):
         Observable, on_delete=models.CASCADE, related_name="links_out", db_index=False
     )
     kind = models.CharField(_("kind"), max_length=20)
-    to_observable = models.ForeignKey(Observable, on_delete=models.CASCADE, related_name="links_in")
+    to_observable = models.ForeignKey(
+        Observable, on_delete=models.CASCADE, related_name="links_in", db_index=False
+    )
 
     class Meta:
+        # What shares a target: counted and sampled from this index alone (newest first).
+        indexes = [models.Index(fields=["to_observable", "from_observable"], name="link_to_from")]
         verbose_name = _("observable link")
         verbose_name_plural = _("observable links")
 

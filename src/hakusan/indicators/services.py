@@ -167,6 +167,7 @@ def import_indicators(
         user_id=user.pk if user is not None else None,
         batch_size=batch_size,
         progress=progress,
+        pipeline=True,
     )
     audit.record(
         user,

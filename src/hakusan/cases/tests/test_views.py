@@ -201,19 +201,19 @@ def test_link_observable_shows_seen_elsewhere(login, analyst, officer, draft, ro
     open_case(client, routed_report)
     case = Case.objects.get()
     other = intake_services.create_report(
-        officer, draft(narrative="不審なサイト hxxp://evil-shop[.]example[.]com/pay に誘導された")
+        officer, draft(narrative="不審なサイト hxxp://evil-shop[.]example[.]jp/pay に誘導された")
     )
     response = client.post(
         reverse("cases:link_observable", args=[case.pk]),
-        {"value": "ｈｘｘｐ：／／evil-shop[.]example[.]com/pay"},
+        {"value": "ｈｘｘｐ：／／evil-shop[.]example[.]jp/pay"},
     )
     assert response.status_code == 302
     page = client.get(reverse("cases:detail", args=[case.pk]))
     rows = {row["observable"].value: row for row in page.context["observables"]}
-    row = rows["http://evil-shop.example.com/pay"]
+    row = rows["http://evil-shop.example.jp/pay"]
     assert row["elsewhere"] == 1  # the other report
     html = page.content.decode()
-    assert display_value("url", "http://evil-shop.example.com/pay") in html
+    assert display_value("url", "http://evil-shop.example.jp/pay") in html
     assert 'href="http://evil-shop' not in html
     # the case's own report does not count as "elsewhere"
     own = rows["https://delivery-check.example.jp/track"]

@@ -26,7 +26,9 @@ def test_analyst_must_enrol_then_verify_totp(client, analyst):
     device.refresh_from_db()
     assert device.throttling_failure_count == 1  # failures slow down guessing
     device.throttle_reset()
-    ok = client.post("/accounts/2fa/setup/?next=/", {"token": f"{TOTP(device.bin_key).token():06d}"})
+    ok = client.post(
+        "/accounts/2fa/setup/?next=/", {"token": f"{TOTP(device.bin_key).token():06d}"}
+    )
     assert ok.status_code == 302
     assert client.get("/").status_code == 200
 

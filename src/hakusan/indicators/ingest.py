@@ -1,0 +1,736 @@
+"""The set-based write path of the observable store: observables, sightings, derived links and
+enrichment facts of one batch in a handful of statements, whatever the batch size.
+
+Used by ``services`` (reports, cases, imports all come through here) and the jobs; nothing
+else calls it. A batch is prepared in Python (fold duplicates, warninglist flags with
+``match_many``, derived links, offline enrichment of IP addresses), then written:
+
+- PostgreSQL: ``COPY`` into session temporary staging tables, then one multi-statement
+  round trip of ``INSERT … SELECT … ON CONFLICT`` (observables by their unique (type, value)
+  index, sightings by the unique (observable, source_kind, source_id) index, links, facts).
+  Joins from staging to the store are forced to nested loops over those indexes (for the
+  statements of the batch only), so a batch costs the same at 10 M rows as at 10 k.
+- SQLite: ``executemany`` into temporary staging tables and the same upserts, in one
+  transaction per batch.
+
+Re-sighting a value in the same source updates that sighting (count, first/last seen,
+confidence, TLP, tags merged) instead of adding a row. A value already stored keeps its
+warninglist flags (the ``indicators.reflag_warninglists`` job refreshes them when the lists
+change); a new one is flagged as it is inserted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from django.db import connection, transaction
+
+from .models import MAX_VALUE_LENGTH
+
+log = logging.getLogger(__name__)
+
+BATCH = 50_000
+_CACHE_LIMIT = 200_000  # per cache; a full cache is dropped, so memory stays bounded
+
+Key = tuple[str, str]  # (type, canonical value)
+IP_TYPES = frozenset({"ipv4", "ipv6"})
+# The types ``derive`` links from (url → host, registrable; domain → registrable; email →
+# domain; a /32 or /128 cidr → its address); other types are not asked.
+DERIVING_TYPES = frozenset({"url", "domain", "email", "cidr"})
+
+
+@dataclass(slots=True)
+class SightingInput:
+    """One observable seen in one source. ``last_seen`` None means ``seen_at``; ``original``
+    as written (the canonical value itself, or blank, when written canonically).
+
+    Not frozen, only because a frozen dataclass costs five times as much to create (a bulk
+    import makes one per row); treat it as a value."""
+
+    source_kind: str
+    source_id: int
+    type: str
+    value: str
+    original: str
+    seen_at: datetime
+    tlp: str
+    last_seen: datetime | None = None
+    count: int = 1
+    confidence: int = 50
+    tags: tuple[str, ...] = ()
+    provenance: str = ""
+    comment: str = ""
+
+
+@dataclass
+class IngestStats:
+    offered: int = 0  # inputs read
+    sightings: int = 0  # distinct (observable, source) rows written, new or updated
+    new_sightings: int = 0
+    observables: int = 0  # distinct observables written, derived ones included
+    new_observables: int = 0
+    warninglisted: int = 0  # of the distinct observables in the input, flagged
+    links: int = 0  # derived links offered (existing ones are kept)
+    facts: int = 0  # enrichment facts offered
+    batches: int = 0
+
+    def add(self, other: IngestStats) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+# -- annotation: warninglists, derived links, enrichment ---------------------------------------
+
+
+class Annotator:
+    """Warninglist flags, derived links and offline enrichment for keys, with bounded caches
+    (hot values recur in every batch; most values are seen once)."""
+
+    def __init__(self) -> None:
+        self._hits: dict[Key, str | None] = {}
+        self._derived: dict[Key, tuple[tuple[str, Key], ...]] = {}
+        self._index: Any = None
+        self._enrichers: list[Any] | None = None
+
+    @property
+    def index(self) -> Any:
+        if self._index is None:
+            from hakusan.domain.warninglists import WarninglistIndex
+
+            self._index = WarninglistIndex.packaged()
+        return self._index
+
+    @property
+    def version(self) -> str:
+        return str(self.index.version)
+
+    def hits(self, keys: Sequence[Key]) -> dict[Key, str]:
+        """JSON of the hits of each key that is on a list (keys not on any are left out)."""
+        cache = self._hits
+        todo = [k for k in keys if k not in cache]
+        if todo:
+            if len(cache) + len(todo) > _CACHE_LIMIT:
+                cache.clear()
+                todo = list(dict.fromkeys(keys))
+            for key, found in zip(todo, self.index.match_many(todo), strict=True):
+                cache[key] = (
+                    json.dumps(
+                        [
+                            {
+                                "slug": h.slug,
+                                "name": h.name,
+                                "category": h.category,
+                                "matched": h.matched,
+                            }
+                            for h in found
+                        ],
+                        ensure_ascii=False,
+                    )
+                    if found
+                    else None
+                )
+        out: dict[Key, str] = {}
+        for key in keys:
+            value = cache[key]
+            if value is not None:
+                out[key] = value
+        return out
+
+    def derived(self, key: Key) -> tuple[tuple[str, Key], ...]:
+        """(kind, target) links derived from the value's structure (url → host, …)."""
+        if key[0] not in DERIVING_TYPES:
+            return ()
+        found = self._derived.get(key)
+        if found is None:
+            found = _derive(key)
+            if len(self._derived) >= _CACHE_LIMIT:
+                self._derived.clear()
+            self._derived[key] = found
+            self._learn_from(found)
+        return found
+
+    def _learn_from(self, found: tuple[tuple[str, Key], ...]) -> None:
+        """A URL's (e-mail's) derivation names its host's (domain's) registrable domain too:
+        ``derive`` of the host gives exactly that link (the same ``registrable_domain``), so
+        the host need not be derived again. Hosts are mostly new, so this halves the calls."""
+        middle = next((t for kind, t in found if kind in ("host", "domain")), None)
+        if middle is None or middle[0] != "domain" or middle in self._derived:
+            return
+        top = next((t for kind, t in found if kind == "registrable"), None)
+        self._derived[middle] = (("registrable", top),) if top is not None else ()
+
+    def enrichers(self) -> list[Any]:
+        """The offline enrichers that can run (their data present); online ones run only in
+        the ``indicators.enrich`` job, never inline."""
+        if self._enrichers is None:
+            self._enrichers = []
+            from hakusan.domain.enrichment import ENRICHERS
+
+            for _name, cls in ENRICHERS.items():
+                if getattr(cls, "ONLINE", True):
+                    continue
+                try:
+                    self._enrichers.append(cls())
+                except Exception as exc:  # missing data: enrichment is skipped, never fatal
+                    log.warning("enricher %s is unavailable, skipped: %s", cls.NAME, exc)
+        return self._enrichers
+
+    def enrich(self, keys: Iterable[Key]) -> list[tuple[Key, str, str, str, str]]:
+        """Facts (key, enricher, fact key, value, attribution) for the IP keys. Not cached:
+        the store keeps one fact per (observable, enricher, key) and a rolled-back batch must
+        not leave a value marked as enriched. An enricher that fails is disabled for the
+        process with a warning."""
+        todo = [k for k in keys if k[0] in IP_TYPES]
+        if not todo:
+            return []
+        return enrich_with(self.enrichers(), todo)
+
+
+def enrich_with(enrichers: list[Any], keys: Sequence[Key]) -> list[tuple[Key, str, str, str, str]]:
+    facts: list[tuple[Key, str, str, str, str]] = []
+    for enricher in list(enrichers):
+        wanted = [k for k in keys if k[0] in enricher.TYPES]
+        if not wanted:
+            continue
+        try:
+            results = enricher.enrich_many(wanted)
+        except Exception as exc:  # missing or broken data: skip, never fail the ingest
+            log.warning("enricher %s failed, skipped for this process: %s", enricher.NAME, exc)
+            enrichers.remove(enricher)
+            continue
+        for key, found in zip(wanted, results, strict=True):
+            for fact in found:
+                facts.append(
+                    (key, fact.enricher, fact.key, str(fact.value)[:500], fact.attribution[:500])
+                )
+    return facts
+
+
+def _derive(key: Key) -> tuple[tuple[str, Key], ...]:
+    from hakusan.domain.observables import InvalidObservable, Observable, ObservableType, derive
+
+    try:
+        links = derive(Observable(ObservableType(key[0]), key[1]))
+    except (InvalidObservable, ValueError):
+        return ()
+    return tuple(
+        (str(link.kind), (str(link.target.type), link.target.value))
+        for link in links
+        if len(link.target.value) <= MAX_VALUE_LENGTH
+        and (str(link.target.type), link.target.value) != key
+    )
+
+
+def asn_key(value: str) -> Key | None:
+    from hakusan.domain.observables import InvalidObservable, canonicalize
+
+    try:
+        return ("asn", canonicalize("asn", value))
+    except (InvalidObservable, ValueError):
+        return None
+
+
+_ANNOTATOR: Annotator | None = None
+
+
+def annotator() -> Annotator:
+    global _ANNOTATOR
+    if _ANNOTATOR is None:
+        _ANNOTATOR = Annotator()
+    return _ANNOTATOR
+
+
+# -- one batch ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    """A batch folded and annotated, ready to write."""
+
+    observables: dict[Key, list[datetime]] = field(default_factory=dict)  # key: [first, last]
+    sightings: dict[tuple[str, str, str, int], list[Any]] = field(default_factory=dict)
+    hits: dict[Key, str] = field(default_factory=dict)
+    links: set[tuple[Key, str, Key]] = field(default_factory=set)
+    facts: list[tuple[Key, str, str, str, str]] = field(default_factory=list)
+    offered: int = 0
+    input_keys: int = 0
+
+
+# Positions in a folded sighting row.
+_ORIG, _FIRST, _LAST, _COUNT, _CONF, _TLP, _TAGS, _PROV, _COMMENT = range(9)
+
+
+def prepare(items: Iterable[SightingInput], notes: Annotator, *, enrich: bool = True) -> Batch:
+    batch = Batch()
+    observables = batch.observables
+    sightings = batch.sightings
+    for it in items:
+        batch.offered += 1
+        first = it.seen_at
+        last = it.last_seen or first
+        if last < first:
+            first, last = last, first
+        key = (it.type, it.value)
+        span = observables.get(key)
+        if span is None:
+            observables[key] = [first, last]
+        else:
+            if first < span[0]:
+                span[0] = first
+            if last > span[1]:
+                span[1] = last
+        skey = (it.type, it.value, it.source_kind, it.source_id)
+        row = sightings.get(skey)
+        original = it.original[:MAX_VALUE_LENGTH] if it.original != it.value else ""
+        if row is None:
+            sightings[skey] = [
+                original,
+                first,
+                last,
+                it.count,
+                it.confidence,
+                it.tlp,
+                list(it.tags),
+                it.provenance[:200],
+                it.comment[:1000],
+            ]
+        else:
+            row[_FIRST] = min(row[_FIRST], first)
+            row[_LAST] = max(row[_LAST], last)
+            row[_COUNT] += it.count
+            row[_CONF] = max(row[_CONF], it.confidence)
+            row[_TLP] = it.tlp
+            row[_ORIG] = row[_ORIG] or original
+            for tag in it.tags:
+                if tag not in row[_TAGS]:
+                    row[_TAGS].append(tag)
+            row[_PROV] = it.provenance[:200] or row[_PROV]
+            row[_COMMENT] = it.comment[:1000] or row[_COMMENT]
+    batch.input_keys = len(observables)
+    # Derived links: their targets are observables too (never sighted themselves), and are
+    # derived in turn (a URL's host links to its registrable domain as the URL does).
+    todo = list(observables.items())
+    while todo:
+        targets: list[tuple[Key, list[datetime]]] = []
+        for key, span in todo:
+            for kind, target in notes.derived(key):
+                batch.links.add((key, kind, target))
+                known = observables.get(target)
+                if known is None:
+                    observables[target] = known = [span[0], span[1]]
+                    targets.append((target, known))
+                else:
+                    known[0] = min(known[0], span[0])
+                    known[1] = max(known[1], span[1])
+        todo = targets
+    if enrich:
+        for fact in notes.enrich(observables):
+            batch.facts.append(fact)
+            if fact[2] == "asn":
+                asn = asn_key(fact[3])
+                if asn is not None:
+                    batch.links.add((fact[0], "asn", asn))
+                    span = observables[fact[0]]
+                    known = observables.get(asn)
+                    if known is None:
+                        observables[asn] = [span[0], span[1]]
+                    else:
+                        known[0] = min(known[0], span[0])
+                        known[1] = max(known[1], span[1])
+    batch.hits = notes.hits(list(observables))
+    return batch
+
+
+def chunks(items: Iterable[SightingInput], size: int) -> Iterator[list[SightingInput]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def ingest(
+    items: Iterable[SightingInput],
+    *,
+    user_id: int | None = None,
+    batch_size: int = BATCH,
+    enrich: bool = True,
+    progress: Callable[[IngestStats], None] | None = None,
+    pipeline: bool = False,
+) -> IngestStats:
+    """Write ``items`` in batches of ``batch_size``, one transaction each (or savepoints of
+    the caller's transaction); the iterable is consumed lazily, so memory is bounded by the
+    batch size whatever the input length.
+
+    ``pipeline``: write each batch on a second thread (its own connection and transaction)
+    while the next one is prepared, so Python and the database work at the same time; at
+    most two batches wait. Only outside a transaction (bulk imports, jobs): the caller's
+    transaction cannot span threads, so inside one this is ignored."""
+    notes = annotator()
+    if pipeline and not connection.in_atomic_block:
+        return _ingest_pipelined(items, notes, user_id, batch_size, enrich, progress)
+    total = IngestStats()
+    for chunk in chunks(items, batch_size):
+        batch = prepare(chunk, notes, enrich=enrich)
+        with transaction.atomic():
+            stats = write(batch, notes.version, user_id=user_id)
+        total.add(stats)
+        if progress is not None:
+            progress(total)
+    return total
+
+
+def _ingest_pipelined(
+    items: Iterable[SightingInput],
+    notes: Annotator,
+    user_id: int | None,
+    batch_size: int,
+    enrich: bool,
+    progress: Callable[[IngestStats], None] | None,
+) -> IngestStats:
+    import queue
+    import threading
+
+    from django.db import connections
+
+    version = notes.version
+    total = IngestStats()
+    pending: queue.Queue[Batch | None] = queue.Queue(maxsize=1)
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            if connection.vendor == "sqlite":  # this thread's own connection: a bulk one
+                with connection.cursor() as cursor:  # staging in memory, a larger page cache
+                    cursor.execute("PRAGMA temp_store = MEMORY")
+                    cursor.execute(f"PRAGMA cache_size = -{_SQLITE_BULK_CACHE_KIB}")
+            while (batch := pending.get()) is not None:
+                if failed:
+                    continue  # drain: the producer stops at its next batch
+                with transaction.atomic():
+                    stats = write(batch, version, user_id=user_id)
+                total.add(stats)
+                if progress is not None:
+                    progress(total)
+        except BaseException as exc:  # handed to the producer, raised there
+            failed.append(exc)
+            while pending.get() is not None:
+                pass
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=writer, name="hakusan-ingest-writer", daemon=True)
+    thread.start()
+    try:
+        for chunk in chunks(items, batch_size):
+            if failed:
+                break
+            pending.put(prepare(chunk, notes, enrich=enrich))
+    finally:
+        pending.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
+    return total
+
+
+def write(batch: Batch, version: str, *, user_id: int | None = None) -> IngestStats:
+    stats = IngestStats(
+        offered=batch.offered,
+        batches=1,
+        observables=len(batch.observables),
+        warninglisted=sum(1 for k in batch.hits if k in batch.observables),
+        links=len(batch.links),
+        facts=len(batch.facts),
+    )
+    if not batch.observables:
+        return stats
+    writer = _write_postgresql if connection.vendor == "postgresql" else _write_sqlite
+    new_obs, rows, new_rows = writer(batch, version, user_id)
+    stats.new_observables, stats.sightings, stats.new_sightings = new_obs, rows, new_rows
+    return stats
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------
+
+# Staging: session temporary tables, emptied per batch, filled with binary COPY. hk_ids maps
+# the batch's (type, value) to observable ids, from the upsert's RETURNING: the later inserts
+# join temporary tables only (hash joins in memory) and touch the store's indexes once per
+# row, for the conflict check.
+_PG_STAGING = """
+CREATE TEMP TABLE IF NOT EXISTS hk_stage_obs_v2 (
+    type text, value text, first_seen timestamptz, last_seen timestamptz, hits text);
+CREATE TEMP TABLE IF NOT EXISTS hk_stage_sight_v2 (
+    type text, value text, source_kind text, source_id bigint, original text,
+    seen_at timestamptz, last_seen timestamptz, count integer, confidence smallint, tlp text,
+    tags text, provenance text, comment text);
+CREATE TEMP TABLE IF NOT EXISTS hk_stage_link_v2 (
+    from_type text, from_value text, kind text, to_type text, to_value text);
+CREATE TEMP TABLE IF NOT EXISTS hk_stage_fact_v2 (
+    type text, value text, enricher text, key text, fact text, attribution text);
+CREATE TEMP TABLE IF NOT EXISTS hk_ids_v2 (type text, value text, id bigint, new boolean);
+TRUNCATE hk_stage_obs_v2, hk_stage_sight_v2, hk_stage_link_v2, hk_stage_fact_v2, hk_ids_v2;
+"""
+_PG_COPY = {
+    "hk_stage_obs_v2": ["text", "text", "timestamptz", "timestamptz", "text"],
+    "hk_stage_sight_v2": [
+        *("text", "text", "text", "int8", "text", "timestamptz", "timestamptz", "int4", "int2"),
+        *("text", "text", "text", "text"),
+    ],
+    "hk_stage_link_v2": ["text", "text", "text", "text", "text"],
+    "hk_stage_fact_v2": ["text", "text", "text", "text", "text", "text"],
+}
+
+_PG_MERGE = """
+WITH ins AS (
+    INSERT INTO indicators_observable AS o
+        (type, value, first_seen, last_seen, warninglist_hits, warninglist_version)
+    SELECT type, value, first_seen, last_seen, coalesce(hits, '[]')::jsonb, %(version)s
+    FROM hk_stage_obs_v2 ORDER BY type, value
+    ON CONFLICT (type, value) DO UPDATE SET
+        first_seen = least(o.first_seen, excluded.first_seen),
+        last_seen = greatest(o.last_seen, excluded.last_seen)
+    RETURNING type, value, id, (xmax = 0) AS new
+) INSERT INTO hk_ids_v2 SELECT type, value, id, new FROM ins;
+SELECT count(*) FILTER (WHERE new) FROM hk_ids_v2;
+WITH ins AS (
+    INSERT INTO indicators_sighting AS s
+        (observable_id, source_kind, source_id, original, seen_at, last_seen, count,
+         confidence, false_positive, tlp, tags, provenance, comment, created_by_id)
+    SELECT i.id, t.source_kind, t.source_id, t.original, t.seen_at, t.last_seen, t.count,
+           t.confidence, false, t.tlp, t.tags::jsonb, t.provenance, t.comment, %(user)s
+    FROM hk_stage_sight_v2 t JOIN hk_ids_v2 i ON i.type = t.type AND i.value = t.value
+    ORDER BY i.id, t.source_kind, t.source_id
+    ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
+        count = s.count + excluded.count,
+        seen_at = least(s.seen_at, excluded.seen_at),
+        last_seen = greatest(s.last_seen, excluded.last_seen),
+        confidence = excluded.confidence,
+        tlp = excluded.tlp,
+        original = CASE WHEN s.original = '' THEN excluded.original ELSE s.original END,
+        tags = CASE WHEN excluded.tags = '[]'::jsonb THEN s.tags ELSE (
+            SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb)
+            FROM jsonb_array_elements(s.tags || excluded.tags) e) END,
+        provenance = CASE WHEN excluded.provenance = '' THEN s.provenance
+                          ELSE excluded.provenance END,
+        comment = CASE WHEN excluded.comment = '' THEN s.comment ELSE excluded.comment END
+    RETURNING (xmax = 0) AS new
+) SELECT count(*), count(*) FILTER (WHERE new) FROM ins;
+INSERT INTO indicators_observablelink (from_observable_id, kind, to_observable_id)
+SELECT f.id, l.kind, t.id FROM hk_stage_link_v2 l
+JOIN hk_ids_v2 f ON f.type = l.from_type AND f.value = l.from_value
+JOIN hk_ids_v2 t ON t.type = l.to_type AND t.value = l.to_value
+ORDER BY f.id, l.kind, t.id
+ON CONFLICT DO NOTHING;
+INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, attribution, at)
+SELECT i.id, f.enricher, f.key, f.fact, f.attribution, now() FROM hk_stage_fact_v2 f
+JOIN hk_ids_v2 i ON i.type = f.type AND i.value = f.value
+ORDER BY i.id, f.enricher, f.key
+ON CONFLICT (observable_id, enricher, key) DO UPDATE SET
+    value = excluded.value, attribution = excluded.attribution, at = excluded.at
+WHERE (e.value, e.attribution) IS DISTINCT FROM (excluded.value, excluded.attribution);
+"""
+
+
+def _copy_rows(cursor: Any, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    with cursor.copy(f"COPY {table} FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(_PG_COPY[table])
+        for row in rows:
+            copy.write_row(row)
+
+
+def _write_postgresql(batch: Batch, version: str, user_id: int | None) -> tuple[int, int, int]:
+    hits = batch.hits
+
+    def dumps(tags: list[str]) -> str:
+        return json.dumps(tags, ensure_ascii=False)
+
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_STAGING)
+        _copy_rows(
+            cursor,
+            "hk_stage_obs_v2",
+            ((k[0], k[1], f, la, hits.get(k)) for k, (f, la) in batch.observables.items()),
+        )
+        _copy_rows(
+            cursor,
+            "hk_stage_sight_v2",
+            (
+                (t, v, kind, sid, r[0], r[1], r[2], r[3], r[4], r[5], dumps(r[6]), r[7], r[8])
+                for (t, v, kind, sid), r in batch.sightings.items()
+            ),
+        )
+        if batch.links:
+            _copy_rows(
+                cursor,
+                "hk_stage_link_v2",
+                ((s[0], s[1], kind, t[0], t[1]) for s, kind, t in batch.links),
+            )
+        if batch.facts:
+            _copy_rows(
+                cursor,
+                "hk_stage_fact_v2",
+                ((k[0], k[1], e, fk, fv, a) for k, e, fk, fv, a in batch.facts),
+            )
+        cursor.execute(_PG_MERGE, {"version": version, "user": user_id})
+        cursor.nextset()  # the count of new observables
+        (new_obs,) = cursor.fetchone()
+        cursor.nextset()
+        rows, new_rows = cursor.fetchone()
+    return int(new_obs), int(rows), int(new_rows)
+
+
+# -- SQLite ------------------------------------------------------------------------------------
+
+_SQLITE_BULK_CACHE_KIB = 128 * 1024  # page cache of the pipelined writer's connection
+_SQLITE_STAGING = [
+    "CREATE TEMP TABLE IF NOT EXISTS hk_stage_obs_v1 ("
+    " type text, value text, first_seen text, last_seen text, hits text,"
+    " PRIMARY KEY (type, value))",
+    "CREATE TEMP TABLE IF NOT EXISTS hk_stage_sight_v1 ("
+    " type text, value text, source_kind text, source_id integer, original text,"
+    " seen_at text, last_seen text, count integer, confidence integer, tlp text, tags text,"
+    " provenance text, comment text)",
+    "CREATE TEMP TABLE IF NOT EXISTS hk_stage_link_v1 ("
+    " from_type text, from_value text, kind text, to_type text, to_value text)",
+    "CREATE TEMP TABLE IF NOT EXISTS hk_stage_fact_v1 ("
+    " type text, value text, enricher text, key text, fact text, attribution text)",
+    "DELETE FROM hk_stage_obs_v1",
+    "DELETE FROM hk_stage_sight_v1",
+    "DELETE FROM hk_stage_link_v1",
+    "DELETE FROM hk_stage_fact_v1",
+]
+
+_SQLITE_NEW_OBSERVABLES = """
+SELECT count(*) FROM hk_stage_obs_v1 t WHERE NOT EXISTS (
+    SELECT 1 FROM indicators_observable o WHERE o.type = t.type AND o.value = t.value)
+"""
+
+_SQLITE_OBSERVABLES = """
+INSERT INTO indicators_observable AS o
+    (type, value, first_seen, last_seen, warninglist_hits, warninglist_version)
+SELECT type, value, first_seen, last_seen, coalesce(hits, '[]'), %s
+FROM hk_stage_obs_v1 WHERE true
+ON CONFLICT (type, value) DO UPDATE SET
+    first_seen = min(o.first_seen, excluded.first_seen),
+    last_seen = max(o.last_seen, excluded.last_seen)
+WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen
+"""
+
+_SQLITE_NEW_SIGHTINGS = """
+SELECT count(*) FROM hk_stage_sight_v1 t
+JOIN indicators_observable o ON o.type = t.type AND o.value = t.value
+WHERE NOT EXISTS (
+    SELECT 1 FROM indicators_sighting s WHERE s.observable_id = o.id
+    AND s.source_kind = t.source_kind AND s.source_id = t.source_id)
+"""
+
+_SQLITE_SIGHTINGS = """
+INSERT INTO indicators_sighting AS s
+    (observable_id, source_kind, source_id, original, seen_at, last_seen, count,
+     confidence, false_positive, tlp, tags, provenance, comment, created_by_id)
+SELECT o.id, t.source_kind, t.source_id, t.original, t.seen_at, t.last_seen, t.count,
+       t.confidence, 0, t.tlp, t.tags, t.provenance, t.comment, %s
+FROM hk_stage_sight_v1 t
+JOIN indicators_observable o ON o.type = t.type AND o.value = t.value
+WHERE true
+ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
+    count = s.count + excluded.count,
+    seen_at = min(s.seen_at, excluded.seen_at),
+    last_seen = max(s.last_seen, excluded.last_seen),
+    confidence = excluded.confidence,
+    tlp = excluded.tlp,
+    original = CASE WHEN s.original = '' THEN excluded.original ELSE s.original END,
+    tags = CASE WHEN excluded.tags = '[]' THEN s.tags ELSE (
+        SELECT json_group_array(value) FROM (
+            SELECT value FROM json_each(s.tags)
+            UNION SELECT value FROM json_each(excluded.tags))) END,
+    provenance = CASE WHEN excluded.provenance = '' THEN s.provenance
+                      ELSE excluded.provenance END,
+    comment = CASE WHEN excluded.comment = '' THEN s.comment ELSE excluded.comment END
+"""
+
+_SQLITE_LINKS = """
+INSERT INTO indicators_observablelink (from_observable_id, kind, to_observable_id)
+SELECT f.id, l.kind, t.id FROM hk_stage_link_v1 l
+JOIN indicators_observable f ON f.type = l.from_type AND f.value = l.from_value
+JOIN indicators_observable t ON t.type = l.to_type AND t.value = l.to_value
+WHERE true
+ON CONFLICT DO NOTHING
+"""
+
+_SQLITE_FACTS = """
+INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, attribution, at)
+SELECT o.id, f.enricher, f.key, f.fact, f.attribution, %s FROM hk_stage_fact_v1 f
+JOIN indicators_observable o ON o.type = f.type AND o.value = f.value
+WHERE true
+ON CONFLICT (observable_id, enricher, key) DO UPDATE SET
+    value = excluded.value, attribution = excluded.attribution, at = excluded.at
+WHERE e.value IS NOT excluded.value OR e.attribution IS NOT excluded.attribution
+"""
+
+
+def _write_sqlite(batch: Batch, version: str, user_id: int | None) -> tuple[int, int, int]:
+    from django.utils import timezone
+
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        for statement in _SQLITE_STAGING:
+            cursor.execute(statement)
+        hits = batch.hits
+        cursor.executemany(
+            "INSERT INTO hk_stage_obs_v1 VALUES (%s, %s, %s, %s, %s)",
+            [
+                (k[0], k[1], adapt(f), adapt(la), hits.get(k))
+                for k, (f, la) in batch.observables.items()
+            ],
+        )
+        cursor.executemany(
+            "INSERT INTO hk_stage_sight_v1 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    t,
+                    v,
+                    kind,
+                    sid,
+                    row[_ORIG],
+                    adapt(row[_FIRST]),
+                    adapt(row[_LAST]),
+                    row[_COUNT],
+                    row[_CONF],
+                    row[_TLP],
+                    json.dumps(row[_TAGS], ensure_ascii=False),
+                    row[_PROV],
+                    row[_COMMENT],
+                )
+                for (t, v, kind, sid), row in batch.sightings.items()
+            ],
+        )
+        if batch.links:
+            cursor.executemany(
+                "INSERT INTO hk_stage_link_v1 VALUES (%s, %s, %s, %s, %s)",
+                [(s[0], s[1], kind, t[0], t[1]) for s, kind, t in batch.links],
+            )
+        if batch.facts:
+            cursor.executemany(
+                "INSERT INTO hk_stage_fact_v1 VALUES (%s, %s, %s, %s, %s, %s)",
+                [(k[0], k[1], e, fk, fv, a) for k, e, fk, fv, a in batch.facts],
+            )
+        cursor.execute(_SQLITE_NEW_OBSERVABLES)
+        new_obs = cursor.fetchone()[0]
+        cursor.execute(_SQLITE_OBSERVABLES, [version])
+        cursor.execute(_SQLITE_NEW_SIGHTINGS)
+        new_rows = cursor.fetchone()[0]
+        cursor.execute(_SQLITE_SIGHTINGS, [user_id])
+        if batch.links:
+            cursor.execute(_SQLITE_LINKS)
+        if batch.facts:
+            cursor.execute(_SQLITE_FACTS, [adapt(timezone.now())])
+    return int(new_obs), len(batch.sightings), int(new_rows)
