@@ -334,6 +334,7 @@ def ingest_run(path: Path, batch: int) -> dict[str, Any]:
         "rss_before_mb": before,
         "rss_max_mb": max(rss, default=before),
         "rss_first_batch_mb": rss[0] if rss else before,
+        "rss_by_batch_mb": [round(x) for x in rss],
         "peak_rss_mb": peak_mb(),
     }
 
@@ -566,6 +567,17 @@ def report(results: dict[str, Any]) -> None:
         f"{floor_size / raw:.2f}x" if pg else "",
     )
     row("peak RSS, MiB", [f"{results[db]['ingest']['peak_rss_mb']:,.0f}" for db in dbs])
+    row(
+        "RSS after 1/4, 1/2, all batches, MiB",
+        [
+            "/".join(
+                str(r[min(len(r) - 1, len(r) * q // 4)]) if r else "-"
+                for q in (1, 2, 4)
+                for r in [results[db]["ingest"].get("rss_by_batch_mb", [])]
+            )
+            for db in dbs
+        ],
+    )
     row(
         "RSS growth while ingesting, MiB",
         [

@@ -127,8 +127,9 @@ def main() -> None:
         rates = {}
         sqlite_s = run_import("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", source, workdir)
         rates["SQLite"] = args.n / sqlite_s
+        console.print(f"SQLite: {rates['SQLite']:,.0f} reports/s")
         if not args.skip_pg:
-            url = pg_database(args.pg, "hakusan_bench")
+            url = pg_database(args.pg, "hakusan_bench_intake")
             pg_s = run_import("pg", url, source, workdir)
             rates["PostgreSQL"] = args.n / pg_s
 
