@@ -21,6 +21,8 @@ commands:
   migrate              create or upgrade the database
   createuser           add a user (--role, --department, --token)
   import reports FILE  bulk import of reports (CSV or JSON lines)
+  indicators import FILE --source NAME   bulk import of indicators (list, CSV, JSON lines, MISP CSV)
+  indicators lookup VALUE                where else a value has been seen, as JSON
   extract [FILE|-]     print the observables in a text, one JSON object per line
   audit verify         check the audit log's hash chain
   (any Django management command also works, e.g. hakusan check)

@@ -201,6 +201,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
         "args": ("intake.retrain_triage", {}),
     },
+    "indicators-reflag": {
+        "task": "hakusan.run_periodic",
+        "schedule": 86400.0,
+        "args": ("indicators.reflag_warninglists", {}),
+    },
+    "indicators-enrich": {
+        "task": "hakusan.run_periodic",
+        "schedule": 3600.0,
+        "args": ("indicators.enrich", {}),
+    },
     "analysis-refresh": {
         "task": "hakusan.run_periodic",
         "schedule": 900.0,

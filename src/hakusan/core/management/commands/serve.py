@@ -14,6 +14,8 @@ PERIODIC = (
     ("intake.escalate_overdue", 300),
     ("intake.retrain_triage", 86400),
     ("analysis.refresh", 900),
+    ("indicators.reflag_warninglists", 86400),
+    ("indicators.enrich", 3600),
 )
 
 
