@@ -19,10 +19,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hakusan.core import audit, jobs
 from hakusan.core.choices import TLP, JobStatus
+from hakusan.core.cli_jobs import follow_job, print_rejects
 from hakusan.core.models import User
 from hakusan.domain.indicators import IndicatorFormat
 from hakusan.domain.observables import InvalidObservable, ObservableType
@@ -134,28 +134,8 @@ class Command(BaseCommand):
         where = "a Celery worker" if jobs.use_celery() else "this process"
         console = Console(soft_wrap=True)
         console.print(f"job {run.pk}: importing {path.name} into {source!r} on {where}")
-        deadline = time.monotonic() + o["timeout"]
         started = time.monotonic()
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task(path.name, total=100)
-            while True:
-                run.refresh_from_db()
-                progress.update(task, completed=run.percent or 0)
-                if run.finished:
-                    break
-                if time.monotonic() > deadline:
-                    raise CommandError(f"job {run.pk} still {run.status} after {o['timeout']}s")
-                time.sleep(0.3)
-        if run.status == JobStatus.FAILED:
-            raise CommandError(f"import failed: {run.error.splitlines()[0] if run.error else ''}")
-        r = run.result
+        r = follow_job(run, console, path.name, o["timeout"])
         s = r["stats"]
         seconds = max(time.monotonic() - started, 1e-9)
         console.print(
@@ -164,14 +144,6 @@ class Command(BaseCommand):
             f"{s['sightings'] - s['new_sightings']} seen again), "
             f"{s['new_observables']} new observable(s), {s['warninglisted']} warninglisted"
         )
-        console.print(
-            f"rejected {r['rejected']} row(s)"
-            + (f": see {r['rejects_file']}" if r.get("rejects_file") else "")
-        )
-        for e in r.get("errors", [])[:10]:
-            where_ = f"line {e['line']}" + (
-                f", byte {e['byte_offset']}" if e.get("byte_offset") is not None else ""
-            )
-            console.print(f"  {where_}: {e['message']}", markup=False)
+        print_rejects(console, r)
         for w in r.get("warnings", [])[:5]:
             console.print(f"  note, line {w['line']}: {w['message']}", markup=False)

@@ -1,16 +1,14 @@
 """``hakusan import reports FILE``: bulk import through the job system (in-process, or on a
 Celery worker when HAKUSAN_REDIS_URL is set), with a progress bar and a summary."""
 
-import time
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hakusan.core import jobs
-from hakusan.core.choices import JobStatus
+from hakusan.core.cli_jobs import follow_job, print_rejects
 from hakusan.core.models import Department, User
 
 
@@ -52,37 +50,9 @@ class Command(BaseCommand):
         where = "a Celery worker" if jobs.use_celery() else "this process"
         console = Console()
         console.print(f"job {run.pk}: importing {path.name} on {where}")
-        deadline = time.monotonic() + o["timeout"]
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task(path.name, total=100)
-            while True:
-                run.refresh_from_db()
-                progress.update(task, completed=run.percent or 0)
-                if run.finished:
-                    break
-                if time.monotonic() > deadline:
-                    raise CommandError(f"job {run.pk} still {run.status} after {o['timeout']}s")
-                time.sleep(0.3)
-        if run.status == JobStatus.FAILED:
-            raise CommandError(f"import failed: {run.error.splitlines()[0] if run.error else ''}")
-        r = run.result
+        r = follow_job(run, console, path.name, o["timeout"])
         console.print(
             f"imported {r['imported']} report(s)"
             + (f" ({r['first']} … {r['last']})" if r.get("first") else "")
         )
-        console.print(
-            f"rejected {r['rejected']} row(s)"
-            + (f": see {r['rejects_file']}" if r.get("rejects_file") else "")
-        )
-        for e in r.get("errors", [])[:10]:
-            where_ = f"line {e['line']}" + (
-                f", byte {e['byte_offset']}" if e.get("byte_offset") is not None else ""
-            )
-            console.print(f"  {where_}: {e['message']}", markup=False)
+        print_rejects(console, r)
