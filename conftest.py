@@ -3,6 +3,7 @@ logged-in clients. Domain tests (tests/domain) need none of these and no databas
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,5 +108,16 @@ def draft():
         )
         values.update(overrides)
         return ReportDraft(**values)
+
+    return make
+
+
+@pytest.fixture
+def make_partner(db) -> Callable:
+    """``make_partner(name, max_tlp="green", can_write=False, **kw) -> (Partner, token key)``."""
+    from hakusan.partners.services import create_partner
+
+    def make(name: str = "Partner", max_tlp: str = "green", **kwargs: Any) -> tuple[Any, str]:
+        return create_partner(name, max_tlp=max_tlp, **kwargs)
 
     return make

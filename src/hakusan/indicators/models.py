@@ -21,7 +21,8 @@ class Observable(models.Model):
     matched}]``, empty when none) as of the lists' ``warninglist_version``; a warninglisted
     value is kept and shown, flagged, and left out of correlation counts and exports.
     ``expires_at``: after it the indicator is left out of exports (blocklists, feeds), never
-    out of analysis. ``first_seen``/``last_seen`` span its sightings."""
+    out of analysis. ``first_seen``/``last_seen`` span its sightings. ``do_not_share``: an
+    analyst's veto; the sharing policy (``partners.policy``) never lets it leave."""
 
     type = models.CharField(_("type"), max_length=20, choices=ObservableType.choices)
     value = models.CharField(_("value"), max_length=MAX_VALUE_LENGTH)
@@ -32,6 +33,8 @@ class Observable(models.Model):
         _("warninglist version"), max_length=64, blank=True, default=""
     )
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # db_default: the set-based ingest inserts rows in raw SQL without naming this column.
+    do_not_share = models.BooleanField(_("do not share"), default=False, db_default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["type", "value"], name="observable_unique")]

@@ -28,6 +28,7 @@ from .models import (
     Observable,
     Sighting,
 )
+from .signals import announce
 
 __all__ = [
     "IngestStats",
@@ -39,6 +40,7 @@ __all__ = [
     "mark_false_positive",
     "record_sightings",
     "reflag_warninglists",
+    "set_do_not_share",
     "set_expiry",
     "sightings_from_extracted",
 ]
@@ -61,6 +63,7 @@ def record_sightings(items: Sequence[SightingInput], *, user: User | None = None
     if not items:
         return 0
     stats = store.ingest(items, user_id=user.pk if user is not None else None)
+    announce("sightings")
     return stats.sightings
 
 
@@ -92,6 +95,7 @@ def copy_sightings(
     Sighting.objects.bulk_create(list(rows.values()), ignore_conflicts=True, batch_size=500)
     if rows:
         Observable.objects.filter(pk__in=list(rows), last_seen__lt=now).update(last_seen=now)
+        announce("sightings")
     return len(rows)
 
 
@@ -175,6 +179,7 @@ def import_indicators(
         source,
         detail={"file": file_name, "tlp": tlp, "tags": list(tags), **stats.as_dict()},
     )
+    announce("import")
     return stats
 
 
@@ -199,6 +204,7 @@ def mark_false_positive(
                 "reason": reason.strip()[:500],
             },
         )
+        announce("false_positive")
     return sighting
 
 
@@ -218,6 +224,24 @@ def set_expiry(
             observable,
             detail={"from": before, "to": expires_at, "reason": reason.strip()[:500]},
         )
+        announce("expiry")
+    return observable
+
+
+def set_do_not_share(
+    observable: Observable, user: User | None, do_not_share: bool, *, reason: str = ""
+) -> Observable:
+    """Veto (or allow again) sharing of an observable with any partner, in any format."""
+    with transaction.atomic():
+        observable.do_not_share = do_not_share
+        observable.save(update_fields=["do_not_share"])
+        audit.record(
+            user,
+            "do_not_share" if do_not_share else "may_share",
+            observable,
+            detail={"reason": reason.strip()[:500]},
+        )
+        announce("do_not_share")
     return observable
 
 
@@ -267,6 +291,7 @@ def reflag_warninglists(
             object_type="indicators.observable",
             detail={"version": version, "checked": checked, "flagged": flagged},
         )
+        announce("warninglists")
     return {"version": version, "checked": checked, "flagged": flagged}
 
 

@@ -65,6 +65,12 @@ INSTALLED_APPS = [
     "hakusan.intake",
     "hakusan.cases",
     "hakusan.analysis",
+    "hakusan.partners",
+    "hakusan.sharing",
+    "hakusan.taxii",
+    "hakusan.federation",
+    "hakusan.misp",
+    "hakusan.blocklists",
 ]
 
 MIDDLEWARE = [
