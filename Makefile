@@ -15,7 +15,7 @@ export HAKUSAN_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install demo test lint typecheck pytest pytest-pg browser messages bench clean pdf-libs
+.PHONY: help install demo test lint typecheck pytest pytest-pg browser messages bench clean pdf-libs test-data
 
 help:
 	@echo "make demo   - install and start Hakusan on SQLite with demo data (http://$(HOST):$(PORT))"
@@ -48,6 +48,17 @@ pdf-libs:
 
 install: $(STAMP) messages pdf-libs
 
+# Real MISP OSINT events for the import tests: the tests/ folder of PyMISP's source
+# distribution (not in the wheel), fetched at the pinned version and checked by sha256.
+PYMISP_SDIST := .cache/pymisp-2.5.34.4.tar.gz
+PYMISP_SDIST_SHA256 := 0e5563d4fb1d5850f808c4e53d0ea8cd4e2c7877453034d966e7b2b70c32cdd9
+.cache/pymisp-sdist/tests: | $(STAMP)
+	mkdir -p .cache/pymisp-sdist
+	$(PY) -m pip download --quiet --no-binary :all: --no-deps pymisp==2.5.34.4 -d .cache
+	echo "$(PYMISP_SDIST_SHA256)  $(PYMISP_SDIST)" | sha256sum -c --quiet -
+	tar xzf $(PYMISP_SDIST) -C .cache/pymisp-sdist --strip-components=1 pymisp-2.5.34.4/tests
+test-data: .cache/pymisp-sdist/tests
+
 # Debian's chromium drives the end-to-end tests (Playwright never downloads a browser here).
 browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
@@ -64,11 +75,11 @@ typecheck: install
 	$(VENV)/bin/mypy src/hakusan/domain src/hakusan/core \
 		$(filter-out src/hakusan/core/services.py,$(wildcard src/hakusan/*/services.py))
 
-pytest: install browser
+pytest: install browser test-data
 	$(VENV)/bin/pytest
 
 # The same suite on PostgreSQL when HAKUSAN_TEST_PG is set (CI sets it).
-pytest-pg: install browser
+pytest-pg: install browser test-data
 	@if [ -n "$$HAKUSAN_TEST_PG" ]; then \
 		HAKUSAN_TEST_DATABASE_URL=$${HAKUSAN_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/hakusan} \
 		$(VENV)/bin/pytest -m "not e2e"; \

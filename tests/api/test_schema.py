@@ -31,6 +31,7 @@ PATHS: dict[str, set[str]] = {
     "/api/cases/{id}/ransomware/": {"patch"},
     "/api/observables/": {"get"},
     "/api/observables/{id}/": {"get"},
+    "/api/observables/{id}/do-not-share/": {"post"},
     "/api/categories/": {"get"},
     "/api/departments/": {"get"},
     "/api/case-types/": {"get"},

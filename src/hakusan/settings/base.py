@@ -188,7 +188,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "PREPROCESSING_HOOKS": ["hakusan.api_schema.only_api_paths"],
 }
+# Our identity in shared data (STIX identity, MISP Orgc).
+HAKUSAN_ORGANISATION = os.environ.get("HAKUSAN_ORGANISATION", "Hakusan")
+# Blocklist feeds carry only sightings at least this confident ("verified").
+HAKUSAN_BLOCKLIST_MIN_CONFIDENCE = int(os.environ.get("HAKUSAN_BLOCKLIST_MIN_CONFIDENCE", "50"))
 
 # --- jobs: in-process by default, Celery on Redis when HAKUSAN_REDIS_URL is set ---------------
 HAKUSAN_REDIS_URL = os.environ.get("HAKUSAN_REDIS_URL", "")
@@ -221,6 +226,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hakusan.run_periodic",
         "schedule": 900.0,
         "args": ("analysis.refresh", {}),
+    },
+    "federation-pull-due": {
+        "task": "hakusan.run_periodic",
+        "schedule": 60.0,
+        "args": ("federation.pull_due", {}),
+    },
+    "federation-push-due": {
+        "task": "hakusan.run_periodic",
+        "schedule": 60.0,
+        "args": ("federation.push_due", {}),
     },
 }
 

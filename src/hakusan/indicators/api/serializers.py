@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hakusan.core.api import enum_field
+from hakusan.core.api import StrictFieldsMixin, enum_field
 from hakusan.core.choices import TLP
 from hakusan.indicators.choices import ObservableType, SourceKind
 from hakusan.indicators.models import Observable
@@ -29,13 +29,34 @@ class ObservableSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Observable
-        fields = ["id", "type", "value", "first_seen", "last_seen", "sightings"]
+        fields = ["id", "type", "value", "first_seen", "last_seen", "do_not_share", "sightings"]
         read_only_fields = fields
+        extra_kwargs = {
+            "do_not_share": {
+                "help_text": "an analyst's veto: never shared with any partner, in any format"
+            }
+        }
 
     @extend_schema_field(SightingCountsSerializer)
     def get_sightings(self, obs: Observable) -> Any:
         counts = self.context.get("counts", {}).get(obs.pk, {})
         return SightingCountsSerializer(dict(counts)).data
+
+
+class DoNotShareSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Veto (``true``) or allow again (``false``) sharing of an observable with partners."""
+
+    do_not_share = serializers.BooleanField(
+        help_text="true: never shared with any partner, in any format; false: the sharing "
+        "policy decides again"
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=500,
+        help_text="why (recorded in the audit log)",
+    )
 
 
 class SourceSerializer(serializers.Serializer):

@@ -17,12 +17,15 @@ from hakusan.core.api import (
     READ_ERRORS,
     AuditedViewSet,
     api_user,
+    errors,
     parse_query,
+    service_errors,
 )
 from hakusan.indicators import selectors
 from hakusan.indicators.models import Observable
 
 from .serializers import (
+    DoNotShareSerializer,
     LookupQuerySerializer,
     LookupSerializer,
     ObservableDetailSerializer,
@@ -49,6 +52,8 @@ class ObservableViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audite
     serializer_class = ObservableDetailSerializer
     audit_type = "indicators.observable"
     read_roles = access.CAN_FILE_REPORTS
+    # Vetoing sharing is the cyber division's call: analysts, supervisors, administrators.
+    action_roles = {"do_not_share": access.CAN_IMPORT}
 
     def get_visible(self, user: Any, pk: Any) -> Observable:
         return selectors.get_observable(user, pk)
@@ -128,3 +133,32 @@ class ObservableViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audite
             },
         )
         return Response(LookupSerializer(result).data)
+
+    @extend_schema(
+        summary="Veto (or allow again) sharing of an observable",
+        description="do_not_share=true: the observable never leaves Hakusan (TAXII, STIX/MISP "
+        "exports, blocklists), whatever its sightings' TLP; false: the sharing policy decides "
+        "again. Analysts, supervisors and administrators; recorded in the audit log with the "
+        "reason.",
+        request=DoNotShareSerializer,
+        responses={200: ObservableSerializer, **errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path="do-not-share")
+    def do_not_share(self, request: Request, pk: Any = None) -> Response:
+        from hakusan.indicators.services import set_do_not_share
+
+        obs = self.get_object()  # 404 before anything is said about the body
+        body = DoNotShareSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            obs = set_do_not_share(
+                obs,
+                api_user(request),
+                body.validated_data["do_not_share"],
+                reason=body.validated_data["reason"],
+            )
+        context = {
+            **self.get_serializer_context(),
+            "counts": selectors.sighting_counts([obs.pk]),
+        }
+        return Response(ObservableSerializer(obs, context=context).data)

@@ -16,6 +16,8 @@ PERIODIC = (
     ("analysis.refresh", 900),
     ("indicators.reflag_warninglists", 86400),
     ("indicators.enrich", 3600),
+    ("federation.pull_due", 60),
+    ("federation.push_due", 60),
 )
 
 

@@ -1,0 +1,108 @@
+"""STIX 2.1 validation with the OASIS validator (``stix2-validator``) in strict mode.
+
+The validator checks objects against the OASIS JSON schemas, which it expects inside its own
+package. The 3.3.1 wheels on PyPI were published without them (oasis-open/cti-stix-validator
+issue 248), so when they are missing we point the validator at a copy: ``$HAKUSAN_STIX_SCHEMAS``
+or ``<repo>/.cache/stix2-validator`` (``make stix-schemas`` fills it from the 3.2.0 wheel, pinned
+by sha256), a directory holding ``schemas-2.1/schemas/common/core.json``. Without either, validation
+raises :class:`SchemasMissing` instead of calling everything invalid."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import stix2validator
+from stix2validator import ValidationOptions, validate_instance, validate_string
+from stix2validator import validator as _validator
+
+
+class SchemasMissing(RuntimeError):
+    pass
+
+
+def _repo_cache() -> Path:
+    return Path(__file__).resolve().parents[4] / ".cache" / "stix2-validator"
+
+
+def schemas_root() -> Path | None:
+    """The directory holding ``schemas-2.1/`` that the validator will use, or None."""
+    candidates = [Path(stix2validator.__file__).parent]
+    if os.environ.get("HAKUSAN_STIX_SCHEMAS"):
+        candidates.insert(0, Path(os.environ["HAKUSAN_STIX_SCHEMAS"]))
+    candidates.append(_repo_cache())
+    for root in candidates:
+        if (root / "schemas-2.1" / "schemas" / "common" / "core.json").is_file():
+            return root
+    return None
+
+
+def examples_dir() -> Path | None:
+    """The OASIS example bundles (apt1.json, poisonivy.json …) shipped with the schemas."""
+    root = schemas_root()
+    path = root / "schemas-2.1" / "examples" / "threat-reports" if root else None
+    return path if path is not None and path.is_dir() else None
+
+
+def _ensure_schemas() -> None:
+    root = schemas_root()
+    if root is None:
+        raise SchemasMissing(
+            "the STIX 2.1 JSON schemas are not installed (stix2-validator 3.3.1 wheels lack "
+            "them): run `make stix-schemas` or set HAKUSAN_STIX_SCHEMAS to a directory holding "
+            "schemas-2.1/schemas/common/core.json"
+        )
+    # The validator finds its schemas next to its module file (validator.py's __file__).
+    _validator.__file__ = str(root / "validator.py")
+
+
+@dataclass
+class Result:
+    valid: bool
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return self.valid and not self.warnings
+
+
+# Check 202 ("relationship-types") flags relationships the spec does not list as suggested.
+# Our indicator → SCO ``based-on`` (what OpenCTI and others write and read) is one of them:
+# permitted by STIX 2.1 §4.4 (any relationship type between any objects), only not in the
+# spec's table. Every other SHOULD stays on, as an error.
+DISABLED_CHECKS = ["relationship-types"]
+
+
+def _options(strict: bool) -> ValidationOptions:
+    return ValidationOptions(strict=strict, version="2.1", disabled=list(DISABLED_CHECKS))
+
+
+def _collect(results: Any) -> Result:
+    objects = getattr(results, "object_results", None)
+    items = objects if objects is not None else [results]
+    errors = [str(e) for item in items for e in item.errors]
+    warnings = [str(w) for item in items for w in item.warnings]
+    fatal = getattr(results, "fatal", None)
+    if fatal is not None:
+        errors.append(str(fatal.message if hasattr(fatal, "message") else fatal))
+    return Result(bool(results.is_valid) and not errors, errors, warnings)
+
+
+def validate_object(obj: dict[str, Any], *, strict: bool = True) -> Result:
+    """Validate one STIX object or a bundle (a dict)."""
+    _ensure_schemas()
+    return _collect(validate_instance(obj, _options(strict)))
+
+
+def validate_text(text: str, *, strict: bool = True) -> Result:
+    """Validate a JSON document (a bundle, an object or a list of objects)."""
+    _ensure_schemas()
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return Result(False, [f"invalid JSON: {exc}"])
+    return _collect(validate_string(text, _options(strict)))
