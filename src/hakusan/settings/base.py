@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "args": ("federation.push_due", {}),
     },
+    "taxii-publish": {
+        "task": "hakusan.run_periodic",
+        "schedule": 600.0,
+        "args": ("taxii.publish", {}),
+    },
 }
 
 # --- domain settings --------------------------------------------------------------------------

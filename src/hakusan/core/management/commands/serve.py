@@ -18,6 +18,7 @@ PERIODIC = (
     ("indicators.enrich", 3600),
     ("federation.pull_due", 60),
     ("federation.push_due", 60),
+    ("taxii.publish", 600),
 )
 
 
