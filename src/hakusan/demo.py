@@ -1,9 +1,11 @@
 """Fictional demo data: departments, one user per role, a few hundred reports with triage and
-routing, cases (a ransomware case with its first-response record) and a trained triage model.
-Everything goes through the services, as a user would."""
+routing, cases (a ransomware case with its first-response record), a trained triage model, and
+sharing: partners with tokens, a fictional indicator feed (phishing URLs, C2 hosts) and a
+partner's STIX bundle waiting for review. Everything goes through the services, as a user
+would."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
@@ -15,9 +17,14 @@ from hakusan.core.choices import DepartmentKind, Role
 from hakusan.core.models import Department, User
 from hakusan.core.services import create_department, create_user
 from hakusan.domain.demo import ReportSample, generate_reports
+from hakusan.domain.indicators import IndicatorRow
 from hakusan.domain.intake import ReportDraft
+from hakusan.indicators import services as indicator_services
 from hakusan.intake import services as intake_services
 from hakusan.intake.models import Report
+from hakusan.partners import services as partner_services
+from hakusan.partners.choices import DataKind, PartnerKind
+from hakusan.sharing import services as sharing_services
 
 DEMO_PASSWORD = "hakusan-demo-2026"
 
@@ -50,6 +57,112 @@ DEMO_USERS = [
 ]
 
 
+@dataclass(frozen=True)
+class DemoPartner:
+    name: str
+    kind: str
+    max_tlp: str
+    receives: list[str] = field(default_factory=list)
+    can_write: bool = False
+
+
+DEMO_PARTNERS = [
+    DemoPartner(
+        "石川県内 共同対処協定企業 (デモ)",
+        PartnerKind.COMPANY,
+        "green",
+        [DataKind.INDICATORS, DataKind.PHISHING],
+    ),
+    DemoPartner("デモ・セキュリティベンダー", PartnerKind.VENDOR, "clear", [DataKind.PHISHING]),
+    DemoPartner(
+        "デモ県警察",
+        PartnerKind.PREFECTURE,
+        "amber",
+        [DataKind.INDICATORS, DataKind.PHISHING, DataKind.C2],
+        can_write=True,
+    ),
+]
+DEMO_SOURCE = "デモ脅威情報フィード"
+# (TLP, type, value, tags): fictional. example.jp hosts are on no warninglist, so they reach
+# the feeds; example.com/.net hosts (Tranco top sites) and RFC 5737 addresses are flagged by
+# the warninglists and kept out of every feed (a URL with its own path on such a host is not
+# flagged): the demo shows both. The CLEAR rows are what the TLP:CLEAR vendor receives.
+DEMO_INDICATORS: list[tuple[str, str, str, tuple[str, ...]]] = [
+    (
+        "green",
+        "url",
+        "https://login.demo-bank.example.jp/ib/signin",
+        ("phishing", "brand:デモ銀行"),
+    ),
+    (
+        "green",
+        "url",
+        "https://www_demo-bank.co.jp.example.jp/login",
+        ("phishing", "brand:デモ銀行"),
+    ),
+    (
+        "green",
+        "url",
+        "https://demo-card-verify.example.jp/member/",
+        ("phishing", "brand:デモカード"),
+    ),
+    (
+        "green",
+        "url",
+        "https://secure-demo-card.example.com/verify",
+        ("phishing", "brand:デモカード"),
+    ),
+    (
+        "clear",
+        "url",
+        "http://redelivery.demo-takuhai.example.jp/track",
+        ("phishing", "brand:デモ宅配便"),
+    ),
+    ("clear", "url", "https://demo-takuhai-fee.example.jp/pay", ("phishing", "brand:デモ宅配便")),
+    ("green", "domain", "c2-panel.example.jp", ("c2",)),
+    ("green", "domain", "update-check.example.jp", ("c2",)),
+    ("green", "domain", "c2.example.net", ("c2",)),
+    ("green", "ipv4", "198.51.100.23", ("c2",)),
+]
+
+
+def _demo_bundle() -> dict:
+    """A small STIX 2.1 bundle as a partner would post it."""
+    stamp = "2026-01-05T01:00:00.000Z"
+    green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+
+    def indicator(n: int, name: str, pattern: str) -> dict:
+        return {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": f"indicator--7d1c0a52-0000-4000-8000-00000000000{n}",
+            "created": stamp,
+            "modified": stamp,
+            "name": name,
+            "pattern": pattern,
+            "pattern_type": "stix",
+            "valid_from": stamp,
+            "confidence": 80,
+            "labels": ["phishing"],
+            "object_marking_refs": [green],
+        }
+
+    return {
+        "type": "bundle",
+        "id": "bundle--7d1c0a52-0000-4000-8000-000000000000",
+        "objects": [
+            indicator(
+                1,
+                "デモ銀行を装うフィッシングサイト",
+                "[url:value = 'https://demo-bank-login.example.jp/']",
+            ),
+            indicator(
+                2, "同サイトのドメイン", "[domain-name:value = 'demo-bank-login.example.jp']"
+            ),
+        ],
+    }
+
+
 def is_loaded() -> bool:
     return User.objects.filter(username=DEMO_USERS[0].username).exists()
 
@@ -73,7 +186,14 @@ def _draft(sample: ReportSample, confirmed: bool) -> ReportDraft:
     )
 
 
-def load_demo(reports: int = 400, progress: Callable[[str], None] = print) -> None:
+def load_demo(
+    reports: int = 400,
+    progress: Callable[[str], None] = print,
+    out: Callable[[str], None] = print,
+    base_url: str = "http://127.0.0.1:8000",
+) -> None:
+    """Load the demo once. ``progress`` gets short status lines; ``out`` the partner tokens
+    and how to use them (shown once: only their digests are stored)."""
     if is_loaded():
         progress("demo data already loaded")
         return
@@ -125,6 +245,71 @@ def load_demo(reports: int = 400, progress: Callable[[str], None] = print) -> No
     _demo_cases(users, cyber)
     progress("triage model")
     intake_services.train_triage_model(users["kanri"])
+    progress("sharing: partners, indicator feed, a partner's STIX bundle")
+    keys = _demo_sharing(users["kanri"])
+    _print_partner_keys(keys, out, base_url.rstrip("/"))
+
+
+def _demo_sharing(admin: User) -> list[tuple[DemoPartner, str]]:
+    keys = []
+    partners = {}
+    for spec in DEMO_PARTNERS:
+        partner, key = partner_services.create_partner(
+            spec.name,
+            max_tlp=spec.max_tlp,
+            kind=spec.kind,
+            can_write=spec.can_write,
+            receives=[str(kind) for kind in spec.receives],
+            notes="デモ用の架空の連携先",
+            user=admin,
+        )
+        partners[spec.name] = partner
+        keys.append((spec, key))
+    source = indicator_services.create_source(
+        admin, DEMO_SOURCE, description="デモ用の架空のフィード", default_tlp="green"
+    )
+    seen = timezone.now() - timedelta(days=2)
+    for level in ("green", "clear"):
+        rows = [
+            IndicatorRow(
+                line=line,
+                byte_offset=0,
+                type=kind,
+                value=value,
+                original=value,
+                first_seen=seen,
+                last_seen=seen,
+                confidence=80,
+                tags=tags,
+            )
+            for line, (tlp, kind, value, tags) in enumerate(DEMO_INDICATORS, start=1)
+            if tlp == level
+        ]
+        indicator_services.import_indicators(
+            admin, source, rows, tlp=level, file_name=f"demo-{level}"
+        )
+    sharing_services.import_bundle(
+        _demo_bundle(),
+        partner=partners["デモ県警察"],
+        pending=True,
+        provenance="demo: TAXII inbound",
+    )
+    return keys
+
+
+def _print_partner_keys(
+    keys: list[tuple[DemoPartner, str]], out: Callable[[str], None], base_url: str
+) -> None:
+    out("Demo partner tokens (fictional; shown only now — rotate them in the admin):")
+    for spec, key in keys:
+        out(f"  {spec.name} (TLP:{spec.max_tlp.upper()}, {', '.join(spec.receives)}): {key}")
+    phishing_key = next(key for spec, key in keys if DataKind.PHISHING in spec.receives)
+    out(f'  curl -H "Authorization: Token {phishing_key}" {base_url}/feeds/phishing.txt')
+    out(
+        f'  curl -H "Authorization: Token {phishing_key}" '
+        f'-H "Accept: application/taxii+json;version=2.1" {base_url}/taxii2/'
+    )
+    out(f"  TAXII 2.1 discovery: {base_url}/taxii2/")
 
 
 def _demo_cases(users: dict[str, User], cyber: Department) -> None:

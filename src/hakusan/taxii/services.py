@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from hakusan.core import audit
 from hakusan.domain.sharing import tlp as tlp_rules
-from hakusan.partners.choices import DataKind
+from hakusan.partners.choices import ALL_DATA_KINDS, DataKind
 from hakusan.partners.models import Partner
 
 from . import protocol
@@ -769,3 +771,242 @@ def delete_versions(
         },
     )
     return deleted
+
+
+# --- collections (configuration) -------------------------------------------------------
+
+# What ``update_collection`` may change. The API root and the direction are fixed: status
+# resources name the API root, and an outbound collection's published versions (or an inbound
+# one's partner posts) make no sense in the other direction. Create a new collection instead.
+EDITABLE_COLLECTION_FIELDS = ("alias", "title", "description", "tlp", "kinds", "partners")
+
+
+def _check_slug(value: Any, field: str) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationError({field: f"a collection needs an {field.replace('_', ' ')}"})
+    try:
+        validate_slug(text)
+    except ValidationError:
+        raise ValidationError(
+            {field: f"{text!r} is not a slug (letters, digits, '-' and '_' only)"}
+        ) from None
+    limit = int(getattr(Collection._meta.get_field(field), "max_length", 0) or 0)
+    if len(text) > limit:
+        raise ValidationError({field: f"{field.replace('_', ' ')} longer than {limit} characters"})
+    return text
+
+
+def _check_collection_tlp(value: Any) -> str:
+    try:
+        return tlp_rules.normalise(str(value or ""))
+    except tlp_rules.UnknownTLP as exc:
+        raise ValidationError({"tlp": str(exc)}) from None
+
+
+def _check_collection_kinds(kinds: Iterable[str], direction: str) -> list[str]:
+    cleaned = list(dict.fromkeys(str(kind).strip() for kind in kinds))
+    unknown = sorted(set(cleaned) - set(ALL_DATA_KINDS))
+    if unknown:
+        raise ValidationError(
+            {
+                "kinds": f"unknown data kind(s): {', '.join(unknown)} "
+                f"(known: {', '.join(ALL_DATA_KINDS)})"
+            }
+        )
+    if direction == Direction.OUTBOUND and not cleaned:
+        raise ValidationError(
+            {
+                "kinds": "an outbound collection needs at least one data kind (no partner could read it)"
+            }
+        )
+    return cleaned
+
+
+def _check_partners(partners: Iterable[Partner | int]) -> list[Partner]:
+    wanted = [p.pk if isinstance(p, Partner) else int(p) for p in partners]
+    found = {p.pk: p for p in Partner.objects.filter(pk__in=wanted)}
+    missing = sorted(set(wanted) - set(found))
+    if missing:
+        raise ValidationError(
+            {"partners": f"unknown partner id(s): {', '.join(str(pk) for pk in missing)}"}
+        )
+    return [found[pk] for pk in dict.fromkeys(wanted)]
+
+
+def _check_alias_free(api_root: str, alias: str, exclude: Any = None) -> None:
+    clash = Collection.objects.filter(api_root=api_root, alias=alias)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude)
+    if clash.exists():
+        raise ValidationError(
+            {"alias": f"API root {api_root!r} already has a collection with alias {alias!r}"}
+        )
+
+
+def check_collection(
+    *,
+    alias: Any,
+    title: Any,
+    direction: Any,
+    tlp: Any,
+    kinds: Iterable[str],
+    api_root: Any = DEFAULT_API_ROOT,
+    description: Any = "",
+    partners: Iterable[Partner | int] = (),
+    exclude: Any = None,
+) -> dict[str, Any]:
+    """The cleaned fields of a collection, or a ``ValidationError`` naming each bad field (the
+    admin form calls this too, so its errors stay on the form)."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+
+    def attempt(field: str, check: Any) -> None:
+        try:
+            cleaned[field] = check()
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                errors.setdefault(key, []).extend(messages)
+
+    attempt("api_root", lambda: _check_slug(api_root, "api_root"))
+    attempt("alias", lambda: _check_slug(alias, "alias"))
+
+    def check_title() -> str:
+        text = str(title or "").strip()
+        if not text:
+            raise ValidationError({"title": "a collection needs a title"})
+        return text
+
+    def check_direction() -> str:
+        if direction not in Direction.values:
+            raise ValidationError(
+                {
+                    "direction": f"unknown direction {direction!r} "
+                    f"(known: {', '.join(Direction.values)})"
+                }
+            )
+        return str(direction)
+
+    attempt("title", check_title)
+    attempt("direction", check_direction)
+    attempt("tlp", lambda: _check_collection_tlp(tlp))
+    if "direction" in cleaned:
+        attempt("kinds", lambda: _check_collection_kinds(kinds, cleaned["direction"]))
+    attempt("partners", lambda: _check_partners(partners))
+    cleaned["description"] = str(description or "").strip()
+    if "api_root" in cleaned and "alias" in cleaned:
+        attempt(
+            "_alias_free",
+            lambda: _check_alias_free(cleaned["api_root"], cleaned["alias"], exclude),
+        )
+        cleaned.pop("_alias_free", None)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _collection_detail(collection: Collection, partners: Sequence[Partner]) -> dict[str, Any]:
+    return {
+        "api_root": collection.api_root,
+        "alias": collection.alias,
+        "title": collection.title,
+        "direction": collection.direction,
+        "tlp": collection.tlp,
+        "kinds": list(collection.kinds),
+        "partners": sorted(p.pk for p in partners),
+    }
+
+
+@transaction.atomic
+def create_collection(
+    alias: str,
+    *,
+    title: str,
+    direction: str,
+    tlp: str,
+    kinds: Iterable[str],
+    api_root: str = DEFAULT_API_ROOT,
+    description: str = "",
+    partners: Iterable[Partner | int] = (),
+    user: Any = None,
+) -> Collection:
+    """A new TAXII collection (audited). An outbound one starts dirty: the first read
+    publishes it. ``partners``: the partners allowed (all that qualify when empty)."""
+    cleaned = check_collection(
+        alias=alias,
+        title=title,
+        direction=direction,
+        tlp=tlp,
+        kinds=kinds,
+        api_root=api_root,
+        description=description,
+        partners=partners,
+    )
+    allowed = cleaned.pop("partners")
+    collection = Collection(**cleaned, dirty=True)
+    collection.full_clean()
+    collection.save()
+    collection.partners.set(allowed)
+    audit.record(
+        user, "taxii.collection.create", collection, detail=_collection_detail(collection, allowed)
+    )
+    return collection
+
+
+@transaction.atomic
+def update_collection(collection: Collection, *, user: Any = None, **changes: Any) -> Collection:
+    """Change a collection's ``EDITABLE_COLLECTION_FIELDS`` (audited with before and after).
+    A TLP change of an outbound collection marks it dirty: the next read republishes it
+    (items above the new level are revoked, items up to it added)."""
+    unknown = sorted(set(changes) - set(EDITABLE_COLLECTION_FIELDS))
+    if unknown:
+        raise ValidationError(
+            {
+                "__all__": f"cannot change: {', '.join(unknown)} "
+                f"(editable: {', '.join(EDITABLE_COLLECTION_FIELDS)})"
+            }
+        )
+    current = Collection.objects.select_for_update().get(pk=collection.pk)
+    current_partners = list(current.partners.order_by("pk"))
+    merged: dict[str, Any] = {
+        "alias": current.alias,
+        "title": current.title,
+        "description": current.description,
+        "tlp": current.tlp,
+        "kinds": current.kinds,
+        "partners": current_partners,
+        **changes,
+    }
+    cleaned = check_collection(
+        api_root=current.api_root, direction=current.direction, exclude=current.pk, **merged
+    )
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    fields: list[str] = []
+    for field in ("alias", "title", "description", "tlp", "kinds"):
+        if field in changes and getattr(current, field) != cleaned[field]:
+            before[field], after[field] = getattr(current, field), cleaned[field]
+            setattr(collection, field, cleaned[field])
+            fields.append(field)
+    new_partners = sorted(p.pk for p in cleaned["partners"])
+    old_partners = [p.pk for p in current_partners]
+    partners_changed = "partners" in changes and new_partners != old_partners
+    if partners_changed:
+        before["partners"], after["partners"] = old_partners, new_partners
+    if not fields and not partners_changed:
+        return collection
+    if "tlp" in fields and current.outbound:
+        collection.dirty = True
+        fields.append("dirty")
+    if fields:
+        collection.full_clean()
+        collection.save(update_fields=fields)
+    if partners_changed:
+        collection.partners.set(cleaned["partners"])
+    audit.record(
+        user,
+        "taxii.collection.change",
+        collection,
+        detail={"collection": collection.alias, "before": before, "after": after},
+    )
+    return collection

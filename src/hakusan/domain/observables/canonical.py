@@ -50,6 +50,10 @@ _PSL = PublicSuffixList(only_icann=True)
 SPECIAL_USE_TLDS = frozenset({"test", "example", "invalid"})
 
 _LDH_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# Labels below the registrable name may also hold "_": DNS allows any octet, wildcard records
+# answer for them and browsers resolve them (phishing hosts like "www_amazon.co.jp.example.top"
+# use it). The registrable label and the public suffix stay letters, digits and hyphens.
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _IPV4_SHAPE = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _HASH_LENGTHS = {T.MD5: 32, T.SHA1: 40, T.SHA256: 64}
@@ -126,7 +130,7 @@ def _domain_or_reason(raw: str) -> tuple[bool, str]:
                 label = _idna.ToASCII(label).decode("ascii").lower()
             except UnicodeError as exc:
                 return False, f"label {label!r} cannot be IDNA-encoded ({exc})"
-        if not _LDH_LABEL.match(label):
+        if not _HOST_LABEL.match(label):
             return False, f"label {label!r} is not letters, digits and inner hyphens"
         if label.startswith("xn--"):
             try:
@@ -138,12 +142,25 @@ def _domain_or_reason(raw: str) -> tuple[bool, str]:
     if len(domain) > 253:
         return False, "longer than 253 characters"
     if out[-1] in SPECIAL_USE_TLDS:
-        return True, domain
+        return _underscore_check(out, 2)
     if out[-1].isdigit() or _PSL.publicsuffix(domain, accept_unknown=False) is None:
         return False, f"'.{out[-1]}' is not a top-level domain in the Public Suffix List"
-    if _PSL.privatesuffix(domain, accept_unknown=False) is None:
+    registrable = _PSL.privatesuffix(domain, accept_unknown=False)
+    if registrable is None:
         return False, "is a public suffix, not a registrable name"
-    return True, domain
+    return _underscore_check(out, registrable.count(".") + 1)
+
+
+def _underscore_check(labels: list[str], registrable: int) -> tuple[bool, str]:
+    """Underscores only in the labels left of the last ``registrable`` ones (the registrable
+    name: its own label and the public suffix)."""
+    for label in labels[-registrable:]:
+        if "_" in label:
+            return False, (
+                f"label {label!r} is not letters, digits and inner hyphens (an underscore is "
+                "allowed only in labels below the registrable name)"
+            )
+    return True, ".".join(labels)
 
 
 def canonical_domain(raw: str) -> str:

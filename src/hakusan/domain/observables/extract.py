@@ -45,6 +45,11 @@ _TLD = r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"
 _HOST = rf"(?:{_LABEL}\.)+{_TLD}(?![a-z0-9_-])"
 # A label is all-ASCII or all-Unicode: mixed would swallow the Japanese glued in front.
 _IDN_HOST = rf"(?:(?:{_LABEL}|{_NA}+)\.)+{_TLD}(?![a-z0-9_-])"
+# Inside a URL (matched from "scheme://", so nothing is glued in front) labels may hold "_"
+# (wildcard DNS answers for them; real phishing hosts use it); canonical_url still refuses
+# it in the registrable name.
+_URL_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_URL_HOST = rf"(?:(?:{_URL_LABEL}|{_NA}+)\.)+{_TLD}(?![a-z0-9_-])"
 _IPV4_RAW = r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}"
 _PATH = r"[a-z0-9\-._~!$&'()*+,;=:@%/?#\[\]]"
 _DASH = "\\-\u2010-\u2015\u2212\u30fc"
@@ -53,7 +58,7 @@ _DASH = "\\-\u2010-\u2015\u2212\u30fc"
 _URL = re.compile(
     r"(?:https?|ftps?|sftp|wss?)://"
     r"(?:[a-z0-9\-._~!$&'()*+,;=:%]+@)?"
-    rf"(?:\[[0-9a-f:.]+\]|{_IDN_HOST}|{_IPV4_RAW}(?![0-9]))"
+    rf"(?:\[[0-9a-f:.]+\]|{_URL_HOST}|{_IPV4_RAW}(?![0-9]))"
     rf"(?::[0-9]{{1,5}})?(?:[/?#]{_PATH}*)?",
     re.IGNORECASE,
 )

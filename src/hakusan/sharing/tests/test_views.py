@@ -32,9 +32,14 @@ def test_accept_from_the_page(login, analyst, pending):
     assert pending.state == "accepted" and pending.reviewed_by == analyst
     assert Sighting.objects.filter(source_kind="partner", source_id=pending.pk).count() == 5
     again = client.post(
-        f"/sharing/bundles/{pending.pk}/review/", {"decision": "reject"}, follow=True
+        f"/sharing/bundles/{pending.pk}/review/",
+        {"decision": "reject"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert "not pending" in again.content.decode()
+    pending.refresh_from_db()
+    assert pending.state == "accepted"
 
 
 def test_reject_from_the_page(login, analyst, pending):

@@ -23,7 +23,11 @@ class Command(BaseCommand):
         console = Console()
         call_command("migrate", verbosity=0)
         with console.status("loading demo data") as status:
-            demo.load_demo(o["reports"], progress=lambda msg: status.update(f"demo: {msg}"))
+            demo.load_demo(
+                o["reports"],
+                progress=lambda msg: status.update(f"demo: {msg}"),
+                base_url=f"http://{o['host']}:{o['port']}",
+            )
         table = Table(title="Hakusan demo logins (fictional)")
         for column in ("user", "password", "role", "department"):
             table.add_column(column)
