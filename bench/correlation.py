@@ -17,11 +17,14 @@ The target run is ``--n 10000000`` (10 M sightings); the default is 1 M.
 2. For each database, in a fresh worker process with a fresh database: ingests the raw file
    through ``hakusan.indicators.ingest.ingest`` (the store's one write path: set-based
    batches, warninglist flags, derived links, offline IP enrichment), streaming. Measures
-   rows/s, the split between Python preparation and SQL, peak RSS (``getrusage``) and the
-   RSS growth during ingest (the warninglist index is loaded before, and counted apart).
+   rows/s, the split between Python preparation and SQL, CPU seconds (this process, both
+   threads, and the PostgreSQL writer backend's, from /proc when the server is local: the
+   work done, which a shared machine's load inflates less than wall time), peak RSS
+   (``getrusage``) and the RSS growth during ingest (the warninglist index is loaded
+   before, and counted apart).
 3. PostgreSQL only: ``COPY`` of the floor files into ``LIKE … INCLUDING ALL`` copies of the
-   observable and sighting tables (same indexes and constraints), timed the same way: the
-   floor. Ours as a fraction of it.
+   observable and sighting tables (same indexes and constraints), timed the same way (wall
+   and CPU, client and backend): the floor. Ours as a fraction of it.
 4. Lookups: ``selectors.lookup(None, value)`` (the full operator view, every query the CLI
    and API run) on a uniform sample of the distinct observables, and apart on the hot
    values: p50/p99 in ms. Also EXPLAIN of the two key queries (the (type, value) unique
@@ -258,12 +261,41 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def cpu_s() -> float:
+    """CPU seconds of this process (all threads), user + system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_cpu_s(pid: int | None) -> float:
+    """CPU seconds of a PostgreSQL backend on this machine (0 when it cannot be read)."""
+    if not pid:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pid() -> int | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    return int(connection.connection.info.backend_pid)
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def setup_django(db: str, directory: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "hakusan.settings.embedded"
+    os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get(
+        "HAKUSAN_BENCH_SETTINGS", "hakusan.settings.embedded"
+    )
     os.environ["HAKUSAN_DATA_DIR"] = str(directory / f"data-{db}")
     if db == "postgresql":
         import psycopg
@@ -304,12 +336,17 @@ def ingest_run(path: Path, batch: int) -> dict[str, Any]:
         finally:
             spent["prepare"] += time.perf_counter() - t
 
+    backend: dict[int | None, float] = {}  # the writer's backend: its CPU after each batch
+
     def timed_write(*a: Any, **k: Any) -> Any:
         t = time.perf_counter()
         try:
             return write(*a, **k)
         finally:
             spent["write"] += time.perf_counter() - t
+            pid = backend_pid()
+            if pid:
+                backend[pid] = backend_cpu_s(pid)
 
     ingest.prepare, ingest.write = timed_prepare, timed_write
     rss: list[float] = []
@@ -317,6 +354,7 @@ def ingest_run(path: Path, batch: int) -> dict[str, Any]:
     for enricher in ingest.annotator().enrichers():
         enricher.load()  # and the IP data
     before = rss_mb()
+    cpu_before = cpu_s()
     started = time.perf_counter()
     # As the import job runs it: batches written on a second thread while the next is prepared.
     stats = ingest.ingest(
@@ -328,6 +366,10 @@ def ingest_run(path: Path, batch: int) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
+        # CPU seconds, ours (both threads) and the database backend's (PostgreSQL): the
+        # work done, whatever else the machine runs meanwhile
+        "cpu_s": cpu_s() - cpu_before,
+        "backend_cpu_s": sum(backend.values()),
         "stats": stats.as_dict(),
         "prepare_s": spent["prepare"],
         "write_s": spent["write"],
@@ -362,6 +404,9 @@ def floor_run(directory: Path) -> dict[str, Any]:
             ", FORCE_NOT_NULL (original, provenance, comment)",
         ),
     ]
+    pid = backend_pid()
+    backend_before = backend_cpu_s(pid)
+    cpu_before = cpu_s()
     started = time.perf_counter()
     with connection.cursor() as c:
         for name, target, not_null in copies:
@@ -372,6 +417,7 @@ def floor_run(directory: Path) -> dict[str, Any]:
                 while block := f.read(1 << 20):
                     copy.write(block)
     seconds = time.perf_counter() - started
+    cpu = cpu_s() - cpu_before + backend_cpu_s(pid) - backend_before
     with connection.cursor() as c:
         c.execute(
             "SELECT pg_total_relation_size('floor_indicators_observable')"
@@ -379,7 +425,7 @@ def floor_run(directory: Path) -> dict[str, Any]:
         )
         size = c.fetchone()[0]
         c.execute("DROP TABLE floor_indicators_observable, floor_indicators_sighting")
-    return {"seconds": seconds, "bytes": size}
+    return {"seconds": seconds, "bytes": size, "cpu_s": cpu}
 
 
 def storage(db: str) -> dict[str, int]:
@@ -537,6 +583,17 @@ def report(results: dict[str, Any]) -> None:
         [f"{r:,.0f}" for r in rates],
         f"{floor_rate:,.0f}" if pg else "",
         f"{n / pg['ingest']['seconds'] / floor_rate:.0%}" if pg else "",
+    )
+    cpu = [
+        results[db]["ingest"].get("cpu_s", 0.0) + results[db]["ingest"].get("backend_cpu_s", 0.0)
+        for db in dbs
+    ]
+    floor_cpu = pg["floor"].get("cpu_s", 0.0) if pg else 0.0
+    row(
+        "CPU s (ours + PG backend)",
+        [f"{c:,.1f}" for c in cpu],
+        f"{floor_cpu:,.1f}" if pg else "",
+        f"{floor_cpu / cpu[-1]:.0%}" if pg and cpu[-1] else "",
     )
     row(
         "ingest, s",

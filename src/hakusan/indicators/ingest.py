@@ -47,7 +47,8 @@ DERIVING_TYPES = frozenset({"url", "domain", "email", "cidr"})
 
 @dataclass(slots=True)
 class SightingInput:
-    """One observable seen in one source. ``last_seen`` None means ``seen_at``; ``original``
+    """One observable seen in one source. ``value`` is canonical (``canonicalize``'s output:
+    the parsers and ``detect`` return it so). ``last_seen`` None means ``seen_at``; ``original``
     as written (the canonical value itself, or blank, when written canonically).
 
     Not frozen, only because a frozen dataclass costs five times as much to create (a bulk
@@ -121,7 +122,9 @@ class Annotator:
             if len(cache) + len(todo) > _CACHE_LIMIT:
                 cache.clear()
                 todo = list(dict.fromkeys(keys))
-            for key, found in zip(todo, self.index.match_many(todo), strict=True):
+            for key, found in zip(
+                todo, self.index.match_many(todo, specific_urls=True), strict=True
+            ):
                 cache[key] = (
                     json.dumps(
                         [
@@ -216,17 +219,14 @@ def enrich_with(enrichers: list[Any], keys: Sequence[Key]) -> list[tuple[Key, st
 
 
 def _derive(key: Key) -> tuple[tuple[str, Key], ...]:
-    from hakusan.domain.observables import InvalidObservable, Observable, ObservableType, derive
+    """Links of a stored key: its value is canonical (``SightingInput.value`` is), so
+    ``derive_canonical`` skips canonicalising it again (the same links as ``derive``)."""
+    from hakusan.domain.observables.derive import derive_canonical
 
-    try:
-        links = derive(Observable(ObservableType(key[0]), key[1]))
-    except (InvalidObservable, ValueError):
-        return ()
     return tuple(
-        (str(link.kind), (str(link.target.type), link.target.value))
-        for link in links
-        if len(link.target.value) <= MAX_VALUE_LENGTH
-        and (str(link.target.type), link.target.value) != key
+        (kind, (target_type, target))
+        for kind, target_type, target in derive_canonical(key[0], key[1])
+        if len(target) <= MAX_VALUE_LENGTH and (target_type, target) != key
     )
 
 
@@ -407,18 +407,29 @@ def _ingest_pipelined(
 
     def writer() -> None:
         try:
-            if connection.vendor == "sqlite":  # this thread's own connection: a bulk one
-                with connection.cursor() as cursor:  # staging in memory, a larger page cache
+            postgresql = connection.vendor == "postgresql"
+            with connection.cursor() as cursor:  # this thread's own connection: a bulk one
+                if postgresql:  # staging tables in memory (before any temp table is used)
+                    cursor.execute(f"SET temp_buffers = '{_PG_BULK_TEMP_BUFFERS}'")
+                else:  # staging in memory, a larger page cache
                     cursor.execute("PRAGMA temp_store = MEMORY")
                     cursor.execute(f"PRAGMA cache_size = -{_SQLITE_BULK_CACHE_KIB}")
             while (batch := pending.get()) is not None:
                 if failed:
                     continue  # drain: the producer stops at its next batch
                 with transaction.atomic():
+                    if postgresql:
+                        # The batch's commit does not wait for its WAL flush (overlapping
+                        # the next batch); the barrier below makes every batch durable
+                        # before ingest() returns.
+                        with connection.cursor() as cursor:
+                            cursor.execute("SET LOCAL synchronous_commit = off")
                     stats = write(batch, version, user_id=user_id)
                 total.add(stats)
                 if progress is not None:
                     progress(total)
+            if postgresql and not failed:
+                _pg_durability_barrier()
         except BaseException as exc:  # handed to the producer, raised there
             failed.append(exc)
             while pending.get() is not None:
@@ -439,6 +450,15 @@ def _ingest_pipelined(
     if failed:
         raise failed[0]
     return total
+
+
+def _pg_durability_barrier() -> None:
+    """Commit a transaction that has an id, synchronously: its commit waits for the WAL to
+    be flushed up to its commit record, so every earlier (asynchronous) commit of the ingest
+    is durable when this returns."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = on")
+        cursor.execute("SELECT pg_current_xact_id()")
 
 
 def write(batch: Batch, version: str, *, user_id: int | None = None) -> IngestStats:
@@ -462,30 +482,40 @@ def write(batch: Batch, version: str, *, user_id: int | None = None) -> IngestSt
 
 # Staging: session temporary tables, emptied per batch, filled with binary COPY. hk_ids maps
 # the batch's (type, value) to observable ids, from the upsert's RETURNING: the later inserts
-# join temporary tables only (hash joins in memory) and touch the store's indexes once per
-# row, for the conflict check.
+# join temporary tables only (in memory: work_mem, and temp_buffers on the bulk writer) and
+# touch the store's indexes once per row, for the conflict check. Their text keys are
+# COLLATE "C": byte comparisons (sorts with abbreviated keys, several times faster than a
+# libc locale's) in the same order as the store's UTF-8 code point order (C.UTF-8), so rows
+# still reach its indexes in index order.
+_PG_BULK_TEMP_BUFFERS = "128MB"  # the pipelined writer's staging (50,000 rows: ~40 MB)
 _PG_STAGING = """
-CREATE TEMP TABLE IF NOT EXISTS hk_stage_obs_v2 (
-    type text, value text, first_seen timestamptz, last_seen timestamptz, hits text);
-CREATE TEMP TABLE IF NOT EXISTS hk_stage_sight_v2 (
-    type text, value text, source_kind text, source_id bigint, original text,
-    seen_at timestamptz, last_seen timestamptz, count integer, confidence smallint, tlp text,
-    tags text, provenance text, comment text);
-CREATE TEMP TABLE IF NOT EXISTS hk_stage_link_v2 (
-    from_type text, from_value text, kind text, to_type text, to_value text);
-CREATE TEMP TABLE IF NOT EXISTS hk_stage_fact_v2 (
-    type text, value text, enricher text, key text, fact text, attribution text);
-CREATE TEMP TABLE IF NOT EXISTS hk_ids_v2 (type text, value text, id bigint, new boolean);
-TRUNCATE hk_stage_obs_v2, hk_stage_sight_v2, hk_stage_link_v2, hk_stage_fact_v2, hk_ids_v2;
+SET LOCAL work_mem = '64MB';
+SET LOCAL enable_mergejoin = off;
+CREATE TEMP TABLE IF NOT EXISTS hk_stage_obs_v3 (
+    type text COLLATE "C", value text COLLATE "C", first_seen timestamptz,
+    last_seen timestamptz, hits text);
+CREATE TEMP TABLE IF NOT EXISTS hk_stage_sight_v3 (
+    type text COLLATE "C", value text COLLATE "C", source_kind text COLLATE "C",
+    source_id bigint, original text, seen_at timestamptz, last_seen timestamptz,
+    count integer, confidence smallint, tlp text, tags text, provenance text, comment text);
+CREATE TEMP TABLE IF NOT EXISTS hk_stage_link_v3 (
+    from_type text COLLATE "C", from_value text COLLATE "C", kind text,
+    to_type text COLLATE "C", to_value text COLLATE "C");
+CREATE TEMP TABLE IF NOT EXISTS hk_stage_fact_v3 (
+    type text COLLATE "C", value text COLLATE "C", enricher text, key text, fact text,
+    attribution text);
+CREATE TEMP TABLE IF NOT EXISTS hk_ids_v3 (
+    type text COLLATE "C", value text COLLATE "C", id bigint, new boolean);
+TRUNCATE hk_stage_obs_v3, hk_stage_sight_v3, hk_stage_link_v3, hk_stage_fact_v3, hk_ids_v3;
 """
 _PG_COPY = {
-    "hk_stage_obs_v2": ["text", "text", "timestamptz", "timestamptz", "text"],
-    "hk_stage_sight_v2": [
+    "hk_stage_obs_v3": ["text", "text", "timestamptz", "timestamptz", "text"],
+    "hk_stage_sight_v3": [
         *("text", "text", "text", "int8", "text", "timestamptz", "timestamptz", "int4", "int2"),
         *("text", "text", "text", "text"),
     ],
-    "hk_stage_link_v2": ["text", "text", "text", "text", "text"],
-    "hk_stage_fact_v2": ["text", "text", "text", "text", "text", "text"],
+    "hk_stage_link_v3": ["text", "text", "text", "text", "text"],
+    "hk_stage_fact_v3": ["text", "text", "text", "text", "text", "text"],
 }
 
 _PG_MERGE = """
@@ -493,20 +523,27 @@ WITH ins AS (
     INSERT INTO indicators_observable AS o
         (type, value, first_seen, last_seen, warninglist_hits, warninglist_version)
     SELECT type, value, first_seen, last_seen, coalesce(hits, '[]')::jsonb, %(version)s
-    FROM hk_stage_obs_v2 ORDER BY type, value
+    FROM hk_stage_obs_v3 ORDER BY type, value
     ON CONFLICT (type, value) DO UPDATE SET
         first_seen = least(o.first_seen, excluded.first_seen),
         last_seen = greatest(o.last_seen, excluded.last_seen)
+    WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen
     RETURNING type, value, id, (xmax = 0) AS new
-) INSERT INTO hk_ids_v2 SELECT type, value, id, new FROM ins;
-SELECT count(*) FILTER (WHERE new) FROM hk_ids_v2;
+) INSERT INTO hk_ids_v3 SELECT type, value, id, new FROM ins;
+INSERT INTO hk_ids_v3
+SELECT t.type, t.value, (
+    SELECT o.id FROM indicators_observable o
+    WHERE o.type = t.type COLLATE "default" AND o.value = t.value COLLATE "default"), false
+FROM hk_stage_obs_v3 t LEFT JOIN hk_ids_v3 i ON i.type = t.type AND i.value = t.value
+WHERE i.id IS NULL;
+SELECT count(*) FILTER (WHERE new) FROM hk_ids_v3;
 WITH ins AS (
     INSERT INTO indicators_sighting AS s
         (observable_id, source_kind, source_id, original, seen_at, last_seen, count,
          confidence, false_positive, tlp, tags, provenance, comment, created_by_id)
     SELECT i.id, t.source_kind, t.source_id, t.original, t.seen_at, t.last_seen, t.count,
            t.confidence, false, t.tlp, t.tags::jsonb, t.provenance, t.comment, %(user)s
-    FROM hk_stage_sight_v2 t JOIN hk_ids_v2 i ON i.type = t.type AND i.value = t.value
+    FROM hk_stage_sight_v3 t JOIN hk_ids_v3 i ON i.type = t.type AND i.value = t.value
     ORDER BY i.id, t.source_kind, t.source_id
     ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
         count = s.count + excluded.count,
@@ -524,18 +561,20 @@ WITH ins AS (
     RETURNING (xmax = 0) AS new
 ) SELECT count(*), count(*) FILTER (WHERE new) FROM ins;
 INSERT INTO indicators_observablelink (from_observable_id, kind, to_observable_id)
-SELECT f.id, l.kind, t.id FROM hk_stage_link_v2 l
-JOIN hk_ids_v2 f ON f.type = l.from_type AND f.value = l.from_value
-JOIN hk_ids_v2 t ON t.type = l.to_type AND t.value = l.to_value
+SELECT f.id, l.kind, t.id FROM hk_stage_link_v3 l
+JOIN hk_ids_v3 f ON f.type = l.from_type AND f.value = l.from_value
+JOIN hk_ids_v3 t ON t.type = l.to_type AND t.value = l.to_value
 ORDER BY f.id, l.kind, t.id
 ON CONFLICT DO NOTHING;
 INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, attribution, at)
-SELECT i.id, f.enricher, f.key, f.fact, f.attribution, now() FROM hk_stage_fact_v2 f
-JOIN hk_ids_v2 i ON i.type = f.type AND i.value = f.value
+SELECT i.id, f.enricher, f.key, f.fact, f.attribution, now() FROM hk_stage_fact_v3 f
+JOIN hk_ids_v3 i ON i.type = f.type AND i.value = f.value
 ORDER BY i.id, f.enricher, f.key
 ON CONFLICT (observable_id, enricher, key) DO UPDATE SET
     value = excluded.value, attribution = excluded.attribution, at = excluded.at
 WHERE (e.value, e.attribution) IS DISTINCT FROM (excluded.value, excluded.attribution);
+RESET work_mem;
+RESET enable_mergejoin;
 """
 
 
@@ -556,12 +595,12 @@ def _write_postgresql(batch: Batch, version: str, user_id: int | None) -> tuple[
         cursor.execute(_PG_STAGING)
         _copy_rows(
             cursor,
-            "hk_stage_obs_v2",
+            "hk_stage_obs_v3",
             ((k[0], k[1], f, la, hits.get(k)) for k, (f, la) in batch.observables.items()),
         )
         _copy_rows(
             cursor,
-            "hk_stage_sight_v2",
+            "hk_stage_sight_v3",
             (
                 (t, v, kind, sid, r[0], r[1], r[2], r[3], r[4], r[5], dumps(r[6]), r[7], r[8])
                 for (t, v, kind, sid), r in batch.sightings.items()
@@ -570,16 +609,17 @@ def _write_postgresql(batch: Batch, version: str, user_id: int | None) -> tuple[
         if batch.links:
             _copy_rows(
                 cursor,
-                "hk_stage_link_v2",
+                "hk_stage_link_v3",
                 ((s[0], s[1], kind, t[0], t[1]) for s, kind, t in batch.links),
             )
         if batch.facts:
             _copy_rows(
                 cursor,
-                "hk_stage_fact_v2",
+                "hk_stage_fact_v3",
                 ((k[0], k[1], e, fk, fv, a) for k, e, fk, fv, a in batch.facts),
             )
         cursor.execute(_PG_MERGE, {"version": version, "user": user_id})
+        cursor.nextset()  # the ids of the values already stored and unchanged
         cursor.nextset()  # the count of new observables
         (new_obs,) = cursor.fetchone()
         cursor.nextset()
@@ -591,56 +631,43 @@ def _write_postgresql(batch: Batch, version: str, user_id: int | None) -> tuple[
 
 _SQLITE_BULK_CACHE_KIB = 128 * 1024  # page cache of the pipelined writer's connection
 _SQLITE_STAGING = [
-    "CREATE TEMP TABLE IF NOT EXISTS hk_stage_obs_v1 ("
-    " type text, value text, first_seen text, last_seen text, hits text,"
-    " PRIMARY KEY (type, value))",
-    "CREATE TEMP TABLE IF NOT EXISTS hk_stage_sight_v1 ("
-    " type text, value text, source_kind text, source_id integer, original text,"
+    "CREATE TEMP TABLE IF NOT EXISTS hk_stage_obs_v2 ("
+    " type text, value text, first_seen text, last_seen text, hits text)",
+    "CREATE TEMP TABLE IF NOT EXISTS hk_stage_sight_v2 ("
+    " observable_id integer, source_kind text, source_id integer, original text,"
     " seen_at text, last_seen text, count integer, confidence integer, tlp text, tags text,"
     " provenance text, comment text)",
-    "CREATE TEMP TABLE IF NOT EXISTS hk_stage_link_v1 ("
-    " from_type text, from_value text, kind text, to_type text, to_value text)",
-    "CREATE TEMP TABLE IF NOT EXISTS hk_stage_fact_v1 ("
-    " type text, value text, enricher text, key text, fact text, attribution text)",
-    "DELETE FROM hk_stage_obs_v1",
-    "DELETE FROM hk_stage_sight_v1",
-    "DELETE FROM hk_stage_link_v1",
-    "DELETE FROM hk_stage_fact_v1",
+    "DELETE FROM hk_stage_obs_v2",
+    "DELETE FROM hk_stage_sight_v2",
 ]
 
-_SQLITE_NEW_OBSERVABLES = """
-SELECT count(*) FROM hk_stage_obs_v1 t WHERE NOT EXISTS (
-    SELECT 1 FROM indicators_observable o WHERE o.type = t.type AND o.value = t.value)
-"""
-
+# In (type, value) order, the order of the unique index the rows go into.
 _SQLITE_OBSERVABLES = """
 INSERT INTO indicators_observable AS o
     (type, value, first_seen, last_seen, warninglist_hits, warninglist_version)
 SELECT type, value, first_seen, last_seen, coalesce(hits, '[]'), %s
-FROM hk_stage_obs_v1 WHERE true
+FROM hk_stage_obs_v2 WHERE true ORDER BY type, value
 ON CONFLICT (type, value) DO UPDATE SET
     first_seen = min(o.first_seen, excluded.first_seen),
     last_seen = max(o.last_seen, excluded.last_seen)
 WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen
 """
 
-_SQLITE_NEW_SIGHTINGS = """
-SELECT count(*) FROM hk_stage_sight_v1 t
+# Each staged value's id, found once through the unique index: the sightings, links and
+# facts are then written with ids, without joining on the values again.
+_SQLITE_IDS = """
+SELECT t.type, t.value, o.id FROM hk_stage_obs_v2 t
 JOIN indicators_observable o ON o.type = t.type AND o.value = t.value
-WHERE NOT EXISTS (
-    SELECT 1 FROM indicators_sighting s WHERE s.observable_id = o.id
-    AND s.source_kind = t.source_kind AND s.source_id = t.source_id)
 """
 
 _SQLITE_SIGHTINGS = """
 INSERT INTO indicators_sighting AS s
     (observable_id, source_kind, source_id, original, seen_at, last_seen, count,
      confidence, false_positive, tlp, tags, provenance, comment, created_by_id)
-SELECT o.id, t.source_kind, t.source_id, t.original, t.seen_at, t.last_seen, t.count,
-       t.confidence, 0, t.tlp, t.tags, t.provenance, t.comment, %s
-FROM hk_stage_sight_v1 t
-JOIN indicators_observable o ON o.type = t.type AND o.value = t.value
-WHERE true
+SELECT t.observable_id, t.source_kind, t.source_id, t.original, t.seen_at, t.last_seen,
+       t.count, t.confidence, 0, t.tlp, t.tags, t.provenance, t.comment, %s
+FROM hk_stage_sight_v2 t
+WHERE true ORDER BY t.observable_id, t.source_kind, t.source_id
 ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
     count = s.count + excluded.count,
     seen_at = min(s.seen_at, excluded.seen_at),
@@ -659,18 +686,12 @@ ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
 
 _SQLITE_LINKS = """
 INSERT INTO indicators_observablelink (from_observable_id, kind, to_observable_id)
-SELECT f.id, l.kind, t.id FROM hk_stage_link_v1 l
-JOIN indicators_observable f ON f.type = l.from_type AND f.value = l.from_value
-JOIN indicators_observable t ON t.type = l.to_type AND t.value = l.to_value
-WHERE true
-ON CONFLICT DO NOTHING
+VALUES (%s, %s, %s) ON CONFLICT DO NOTHING
 """
 
 _SQLITE_FACTS = """
 INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, attribution, at)
-SELECT o.id, f.enricher, f.key, f.fact, f.attribution, %s FROM hk_stage_fact_v1 f
-JOIN indicators_observable o ON o.type = f.type AND o.value = f.value
-WHERE true
+VALUES (%s, %s, %s, %s, %s, %s)
 ON CONFLICT (observable_id, enricher, key) DO UPDATE SET
     value = excluded.value, attribution = excluded.attribution, at = excluded.at
 WHERE e.value IS NOT excluded.value OR e.attribution IS NOT excluded.attribution
@@ -686,18 +707,24 @@ def _write_sqlite(batch: Batch, version: str, user_id: int | None) -> tuple[int,
             cursor.execute(statement)
         hits = batch.hits
         cursor.executemany(
-            "INSERT INTO hk_stage_obs_v1 VALUES (%s, %s, %s, %s, %s)",
+            "INSERT INTO hk_stage_obs_v2 VALUES (%s, %s, %s, %s, %s)",
             [
                 (k[0], k[1], adapt(f), adapt(la), hits.get(k))
                 for k, (f, la) in batch.observables.items()
             ],
         )
+        # Ids only grow (AUTOINCREMENT): rows above the largest id before are new.
+        cursor.execute("SELECT coalesce(max(id), 0) FROM indicators_observable")
+        (last_obs,) = cursor.fetchone()
+        cursor.execute(_SQLITE_OBSERVABLES, [version])
+        cursor.execute(_SQLITE_IDS)
+        ids: dict[Key, int] = {(t, v): i for t, v, i in cursor.fetchall()}
+        new_obs = sum(1 for i in ids.values() if i > last_obs)
         cursor.executemany(
-            "INSERT INTO hk_stage_sight_v1 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO hk_stage_sight_v2 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 (
-                    t,
-                    v,
+                    ids[(t, v)],
                     kind,
                     sid,
                     row[_ORIG],
@@ -706,31 +733,26 @@ def _write_sqlite(batch: Batch, version: str, user_id: int | None) -> tuple[int,
                     row[_COUNT],
                     row[_CONF],
                     row[_TLP],
-                    json.dumps(row[_TAGS], ensure_ascii=False),
+                    json.dumps(row[_TAGS], ensure_ascii=False) if row[_TAGS] else "[]",
                     row[_PROV],
                     row[_COMMENT],
                 )
                 for (t, v, kind, sid), row in batch.sightings.items()
             ],
         )
-        if batch.links:
-            cursor.executemany(
-                "INSERT INTO hk_stage_link_v1 VALUES (%s, %s, %s, %s, %s)",
-                [(s[0], s[1], kind, t[0], t[1]) for s, kind, t in batch.links],
-            )
-        if batch.facts:
-            cursor.executemany(
-                "INSERT INTO hk_stage_fact_v1 VALUES (%s, %s, %s, %s, %s, %s)",
-                [(k[0], k[1], e, fk, fv, a) for k, e, fk, fv, a in batch.facts],
-            )
-        cursor.execute(_SQLITE_NEW_OBSERVABLES)
-        new_obs = cursor.fetchone()[0]
-        cursor.execute(_SQLITE_OBSERVABLES, [version])
-        cursor.execute(_SQLITE_NEW_SIGHTINGS)
-        new_rows = cursor.fetchone()[0]
+        cursor.execute("SELECT coalesce(max(id), 0) FROM indicators_sighting")
+        (last_sighting,) = cursor.fetchone()
         cursor.execute(_SQLITE_SIGHTINGS, [user_id])
+        cursor.execute("SELECT count(*) FROM indicators_sighting WHERE id > %s", [last_sighting])
+        (new_rows,) = cursor.fetchone()
         if batch.links:
-            cursor.execute(_SQLITE_LINKS)
+            cursor.executemany(
+                _SQLITE_LINKS, sorted((ids[s], kind, ids[t]) for s, kind, t in batch.links)
+            )
         if batch.facts:
-            cursor.execute(_SQLITE_FACTS, [adapt(timezone.now())])
+            at = adapt(timezone.now())
+            cursor.executemany(
+                _SQLITE_FACTS,
+                sorted((ids[k], e, fk, fv, a, at) for k, e, fk, fv, a in batch.facts),
+            )
     return int(new_obs), len(batch.sightings), int(new_rows)

@@ -38,6 +38,8 @@ class Observable(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["type", "value"], name="observable_unique")]
+        # Exports ask "what expired since …" (TAXII revocations, blocklist ETags).
+        indexes = [models.Index(fields=["expires_at"], name="observable_expires")]
         verbose_name = _("observable")
         verbose_name_plural = _("observables")
 

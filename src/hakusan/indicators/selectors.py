@@ -555,7 +555,7 @@ def _flags(kind: str, value: str) -> dict[str, Any]:
     notes = annotator()
     hits = [
         {"slug": h.slug, "name": h.name, "category": h.category, "matched": h.matched}
-        for h in notes.index.match(kind, value)
+        for h in notes.index.match(kind, value, specific_urls=True)
     ]
     return {
         "first_seen": None,
@@ -705,9 +705,12 @@ def _visible_sightings(user: Any, oid: int, kind: str, others: bool) -> Any:
 
 
 def _source_names(ids: dict[str, list[int]]) -> dict[tuple[str, int], dict[str, Any]]:
-    """Numbers of reports and cases, names of indicator sources (the caller sees them)."""
+    """Numbers of reports and cases, names of indicator sources and of the partners inbound
+    bundles came from ("seen in <partner>"); the caller sees them."""
     from hakusan.cases.models import Case
     from hakusan.intake.models import Report
+    from hakusan.partners.models import Partner
+    from hakusan.sharing.models import InboundBundle
 
     names: dict[tuple[str, int], dict[str, Any]] = {}
     if ids.get(SourceKind.REPORT):
@@ -720,6 +723,19 @@ def _source_names(ids: dict[str, list[int]]) -> dict[tuple[str, int], dict[str, 
         table = IndicatorSource._meta.db_table
         for pk, name in _in(table, "id, name", ids[SourceKind.FEED]):
             names[(SourceKind.FEED, pk)] = {"name": name}
+    if ids.get(SourceKind.PARTNER):
+        bundles = InboundBundle._meta.db_table
+        partners = Partner._meta.db_table
+        for pk, source_name, partner_name, state in _rows(
+            f"SELECT b.id, b.source_name, p.name, b.state FROM {bundles} b"
+            f" LEFT JOIN {partners} p ON p.id = b.partner_id"
+            f" WHERE b.id IN ({', '.join(['%s'] * len(ids[SourceKind.PARTNER]))})",
+            list(ids[SourceKind.PARTNER]),
+        ):
+            names[(SourceKind.PARTNER, pk)] = {
+                "name": partner_name or source_name,
+                "state": state,
+            }
     return names
 
 

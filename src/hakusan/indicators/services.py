@@ -271,7 +271,7 @@ def reflag_warninglists(
     stale = Observable.objects.exclude(warninglist_version=version)
     for rows in _batches_after(stale, batch_size):
         keys = [(t, v) for _pk, t, v in rows]
-        matched = notes.index.match_many(keys)
+        matched = notes.index.match_many(keys, specific_urls=True)
         values = []
         for (pk, _t, _v), found in zip(rows, matched, strict=True):
             hits = [

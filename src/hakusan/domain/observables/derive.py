@@ -17,11 +17,11 @@ from typing import Literal
 
 from publicsuffixlist import PublicSuffixList
 
-from .canonical import SPECIAL_USE_TLDS, canonicalize, url_host
+from .canonical import _URL, SPECIAL_USE_TLDS, canonicalize, url_host
 from .fang import refang_fully
 from .types import InvalidObservable, Observable, ObservableType
 
-__all__ = ["DerivedKind", "DerivedLink", "derive", "registrable_domain"]
+__all__ = ["DerivedKind", "DerivedLink", "derive", "derive_canonical", "registrable_domain"]
 
 T = ObservableType
 
@@ -74,21 +74,79 @@ def registrable_domain(domain: str) -> str | None:
     return registrable if isinstance(registrable, str) else None
 
 
-def _host_observable(host: str) -> Observable:
+def _registrable_canonical(domain: str) -> str | None:
+    """``registrable_domain`` of a canonical domain (``canonical_domain``'s output: ASCII,
+    lower case, no trailing dot, nothing to refang, never an IP address since its last
+    label is not all digits): the same answer without refanging and the IP parse."""
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(labels):
+        return None
+    if labels[-1] in SPECIAL_USE_TLDS:
+        return ".".join(labels[-2:])
+    registrable = _psl().privatesuffix(domain, accept_unknown=False)
+    return registrable if isinstance(registrable, str) else None
+
+
+def _host_type(host: str) -> str:
+    """The type of a canonical URL's host: ipv6 (unbracketed), ipv4 (a dotted quad; a
+    domain's last label is never all digits, so a domain never ends in one that parses) or
+    domain."""
     if ":" in host:
-        return Observable(T.IPV6, host)
-    try:
-        ipaddress.IPv4Address(host)
-    except ValueError:
-        return Observable(T.DOMAIN, host)
-    return Observable(T.IPV4, host)
+        return "ipv6"
+    if host[-1:].isdigit():
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return "domain"
+        return "ipv4"
+    return "domain"
 
 
-def _registrable_link(domain: str) -> list[DerivedLink]:
-    registrable = registrable_domain(domain)
-    if registrable is None or registrable == domain:
-        return []
-    return [DerivedLink("registrable", Observable(T.DOMAIN, registrable))]
+def derive_canonical(kind: str, value: str) -> tuple[tuple[str, str, str], ...]:
+    """``derive`` of a value that is canonical already (as ``canonicalize`` returns it), as
+    (link kind, target type, target value) tuples: the same links in the same order,
+    without canonicalising again (a bulk ingest gets canonical values from its parsers).
+
+    Given a value that is not canonical the result is unspecified (it may be wrong or
+    empty; it never raises for a string): call ``derive`` for values as written."""
+    links: list[tuple[str, str, str]] = []
+    if kind == "url":
+        match = _URL.match(value)
+        if match is None:
+            return ()
+        host = match["host"]
+        if host.startswith("["):
+            host = host[1:-1]
+        host_type = _host_type(host) if host else "domain"
+        links.append(("host", host_type, host))
+        if host_type == "domain":
+            registrable = _registrable_canonical(host)
+            if registrable is not None and registrable != host:
+                links.append(("registrable", "domain", registrable))
+    elif kind == "domain":
+        registrable = _registrable_canonical(value)
+        if registrable is not None and registrable != value:
+            links.append(("registrable", "domain", registrable))
+    elif kind == "email":
+        domain = value.rpartition("@")[2]
+        links.append(("domain", "domain", domain))
+        registrable = _registrable_canonical(domain)
+        if registrable is not None and registrable != domain:
+            links.append(("registrable", "domain", registrable))
+    elif kind == "cidr":
+        address, _, prefix = value.rpartition("/")
+        if prefix == ("128" if ":" in address else "32"):
+            links.append(("host", "ipv6" if ":" in address else "ipv4", address))
+    else:
+        return ()
+    unique: list[tuple[str, str, str]] = []
+    seen = {(kind, value)}
+    for link in links:
+        target = (link[1], link[2])
+        if target not in seen:
+            seen.add(target)
+            unique.append(link)
+    return tuple(unique)
 
 
 def derive(obs: Observable) -> list[DerivedLink]:
@@ -103,30 +161,13 @@ def derive(obs: Observable) -> list[DerivedLink]:
     Profile URLs are not turned into sns_account here, and other types derive nothing. The
     value is canonicalised first, so a value as written (defanged, upper case) is fine.
     Raises :class:`InvalidObservable` if it is not a valid value of its type.
+    (``derive_canonical`` is this without the canonicalisation, for canonical values.)
     """
     kind = ObservableType(obs.type)
     value = canonicalize(kind, obs.value)
-    links: list[DerivedLink] = []
     if kind is T.URL:
-        host = _host_observable(url_host(value))
-        links.append(DerivedLink("host", host))
-        if host.type is T.DOMAIN:
-            links += _registrable_link(host.value)
-    elif kind is T.DOMAIN:
-        links += _registrable_link(value)
-    elif kind is T.EMAIL:
-        domain = value.rpartition("@")[2]
-        links.append(DerivedLink("domain", Observable(T.DOMAIN, domain)))
-        links += _registrable_link(domain)
-    elif kind is T.CIDR:
-        address, _, prefix = value.rpartition("/")
-        if prefix == ("128" if ":" in address else "32"):
-            links.append(DerivedLink("host", _host_observable(address)))
-    self_ = Observable(kind, value)
-    seen: set[Observable] = {self_}
-    unique = []
-    for link in links:
-        if link.target not in seen:
-            seen.add(link.target)
-            unique.append(link)
-    return unique
+        url_host(value)  # raises for a URL it cannot parse, as it always has
+    return [
+        DerivedLink(link_kind, Observable(T(target_type), target))  # type: ignore[arg-type]
+        for link_kind, target_type, target in derive_canonical(kind.value, value)
+    ]

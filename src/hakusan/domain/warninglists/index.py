@@ -381,11 +381,19 @@ class WarninglistIndex:
 
     # -- matching -------------------------------------------------------------------------
 
-    def match(self, type: str, value: str) -> list[Hit]:
+    def match(self, type: str, value: str, *, specific_urls: bool = False) -> list[Hit]:
         """Lists holding ``value`` (canonical form of observable ``type``), in list order.
 
         One hit per list, with its most specific entry. Unknown types and values that do
         not parse as their type give no hits; this never raises on bad input.
+
+        ``specific_urls``: a URL with a path or query of its own (anything but ``/`` after
+        the host, the fragment aside) is not flagged by its host's entries: a phishing
+        page on a big shared host (``sites.google.com/view/…``, a shortened link) is
+        specific and still correlates by URL, while the host, its own observable, stays
+        flagged and correlates nothing. Entries naming the full URL, substring and regex
+        entries still apply; a bare ``https://host/`` is flagged like its host. Off by
+        default (MISP's matching: a URL's host decides); the observable store turns it on.
         """
         hits: list[Hit]
         if type == "ipv4":
@@ -404,7 +412,12 @@ class WarninglistIndex:
             if netloc is not None:
                 host = netloc.group(1).lower().rstrip(".")
                 # IP literals (brackets, or a last label of digits) are not host names.
-                if host and host[0] != "[" and not host[-1].isdigit():
+                if (
+                    host
+                    and host[0] != "["
+                    and not host[-1].isdigit()
+                    and not (specific_urls and _has_own_path(value, netloc.end()))
+                ):
                     hits = self._walk(host, self._applies_url, False)
         elif type == "ipv6":
             try:
@@ -425,8 +438,10 @@ class WarninglistIndex:
                 return self._merge_hits(hits, more)
         return hits
 
-    def match_many(self, items: Iterable[tuple[str, str]]) -> list[list[Hit]]:
-        """``match`` for each (type, value), same order.
+    def match_many(
+        self, items: Iterable[tuple[str, str]], *, specific_urls: bool = False
+    ) -> list[list[Hit]]:
+        """``match`` for each (type, value), same order (``specific_urls``: as ``match``).
 
         Values are matched one type at a time (better locality than interleaved types);
         IPv4 addresses, 64 or more, are looked up together with ``numpy.searchsorted``
@@ -434,9 +449,11 @@ class WarninglistIndex:
         (``_gc_paused``).
         """
         with _gc_paused():
-            return self._match_many(items)
+            return self._match_many(items, specific_urls)
 
-    def _match_many(self, items: Iterable[tuple[str, str]]) -> list[list[Hit]]:
+    def _match_many(
+        self, items: Iterable[tuple[str, str]], specific_urls: bool = False
+    ) -> list[list[Hit]]:
         out: list[list[Hit]] = []
         groups: dict[str, tuple[list[int], list[str]]] = {}
         for position, (t, v) in enumerate(items):
@@ -451,7 +468,7 @@ class WarninglistIndex:
                 results = self._match_ipv4_many(values)
             else:
                 match = self.match
-                results = [match(t, v) for v in values]
+                results = [match(t, v, specific_urls=specific_urls) for v in values]
             for position, hits in zip(positions, results, strict=True):
                 out[position] = hits
         return out
@@ -567,6 +584,20 @@ class WarninglistIndex:
             if order not in rows:
                 rows[order] = self._hit(order, matched)
         return [rows[order] for order in sorted(rows)]
+
+
+def _has_own_path(url: str, host_end: int) -> bool:
+    """Whether a URL has a path or query beyond ``/`` after its host (and port), the
+    fragment aside: ``https://example.jp/`` and ``https://example.jp:8443/#top`` do not,
+    ``https://example.jp/login`` and ``https://example.jp/?id=1`` do."""
+    rest = url[host_end:]
+    if rest.startswith(":"):  # the port
+        end = 1
+        while end < len(rest) and rest[end].isdigit():
+            end += 1
+        rest = rest[end:]
+    rest = rest.partition("#")[0]
+    return rest not in ("", "/")
 
 
 _PACKAGED: dict[str, WarninglistIndex] = {}

@@ -1,8 +1,16 @@
 """``hakusan serve``: the WSGI server (gunicorn) plus, in the embedded default, the scheduler
-thread that runs periodic jobs (SLA escalation) which Celery beat runs in a deployment."""
+thread that runs periodic jobs (SLA escalation) which Celery beat runs in a deployment.
 
+The scheduler runs in exactly one *worker*, never in the gunicorn master: a master that holds
+a database transaction (SQLite's lock state lives in process memory) when it forks a worker
+leaves that worker unable to ever write ("database is locked"). Workers compete for a file
+lock; the holder runs the scheduler, and if it dies another worker takes over."""
+
+import fcntl
+import logging
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -22,23 +30,41 @@ PERIODIC = (
 )
 
 
-def start_scheduler() -> None:
-    def loop() -> None:
-        last: dict[str, float] = {}
+log = logging.getLogger(__name__)
+LOCK_RETRY_SECONDS = 30
+
+
+def start_scheduler_when_leader(lock_path: Path) -> None:
+    """Start a thread that takes ``lock_path`` (flock, held for the process's life) and then
+    runs the periodic jobs; while another worker holds it, retry every 30 s."""
+
+    def contend() -> None:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock_path.open("a")  # kept open: closing it would release the lock
         while True:
-            now = time.monotonic()
-            for name, every in PERIODIC:
-                if now - last.get(name, -every) >= every:
-                    last[name] = now
-                    try:
-                        jobs.run_periodic(name)
-                    except Exception:  # the scheduler outlives a failing job
-                        import logging
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                time.sleep(LOCK_RETRY_SECONDS)
+                continue
+            log.info("this worker runs the periodic jobs")
+            run_periodic_forever()
 
-                        logging.getLogger(__name__).exception("periodic job %s failed", name)
-            time.sleep(5)
+    threading.Thread(target=contend, name="hakusan-scheduler", daemon=True).start()
 
-    threading.Thread(target=loop, name="hakusan-scheduler", daemon=True).start()
+
+def run_periodic_forever() -> None:
+    last: dict[str, float] = {}
+    while True:
+        now = time.monotonic()
+        for name, every in PERIODIC:
+            if now - last.get(name, -every) >= every:
+                last[name] = now
+                try:
+                    jobs.run_periodic(name)
+                except Exception:  # the scheduler outlives a failing job
+                    log.exception("periodic job %s failed", name)
+        time.sleep(5)
 
 
 class Command(BaseCommand):
@@ -64,6 +90,11 @@ class Command(BaseCommand):
         if not options["no_warm"]:
             self.warm()
         use_scheduler = not jobs.use_celery()
+        lock_path = Path(settings.DATA_DIR) / "scheduler.lock"
+        # Nothing the master opened may be shared with forked workers.
+        from django.db import connections
+
+        connections.close_all()
 
         class Server(BaseApplication):
             def load_config(self) -> None:
@@ -74,7 +105,10 @@ class Command(BaseCommand):
                 self.cfg.set("timeout", 120)
                 self.cfg.set("accesslog", "-")
                 if use_scheduler:
-                    self.cfg.set("when_ready", lambda server: start_scheduler())
+                    self.cfg.set(
+                        "post_worker_init",
+                        lambda worker: start_scheduler_when_leader(lock_path),
+                    )
 
             def load(self) -> Any:
                 return application
