@@ -24,6 +24,12 @@ commands:
   indicators import FILE --source NAME   bulk import of indicators (list, CSV, JSON lines, MISP CSV)
   indicators lookup VALUE                where else a value has been seen, as JSON
   extract [FILE|-]     print the observables in a text, one JSON object per line
+  partner create NAME --max-tlp LEVEL [--can-write]   a sharing partner; its token on the last line
+  partner list | rotate NAME | revoke NAME | deactivate NAME
+  stix export|import|validate     STIX 2.1 bundles (docs/sharing/stix.md)
+  misp export-feed|import         MISP feed and events (docs/sharing/misp.md)
+  federation add|pull|push|list   TAXII pulls from / pushes to partners (docs/sharing/federation.md)
+  blocklists import-jpcert PATH   JPCERT/CC phishing URL data as a phishing source
   audit verify         check the audit log's hash chain
   (any Django management command also works, e.g. hakusan check)
 """

@@ -38,6 +38,7 @@ __all__ = [
     "enrich_pending",
     "import_indicators",
     "mark_false_positive",
+    "protect_personal_data",
     "record_sightings",
     "reflag_warninglists",
     "set_do_not_share",
@@ -226,6 +227,51 @@ def set_expiry(
         )
         announce("expiry")
     return observable
+
+
+# Observable types that identify a person when they are a reporter's or victim's contact.
+PERSONAL_CONTACT_TYPES = frozenset({"email", "phone"})
+
+
+def protect_personal_data(
+    keys: Iterable[tuple[str, str]], *, user: User | None, reason: str
+) -> int:
+    """Flag do-not-share the observables that are a reporter's or victim's own contact (e-mail,
+    phone), creating them if they are not stored yet so that a later sighting (a case the report
+    is linked to, a feed) cannot make them shareable. Personal data never leaves in machine-
+    readable sharing; an analyst may lift the flag (audited). Returns how many were flagged."""
+    wanted: dict[str, set[str]] = {}
+    for kind, value in keys:
+        if kind in PERSONAL_CONTACT_TYPES and value and len(value) <= MAX_VALUE_LENGTH:
+            wanted.setdefault(kind, set()).add(value)
+    if not wanted:
+        return 0
+    now = timezone.now()
+    flagged = 0
+    with transaction.atomic():
+        for kind, values in wanted.items():
+            Observable.objects.bulk_create(
+                [
+                    Observable(type=kind, value=v, first_seen=now, last_seen=now, do_not_share=True)
+                    for v in sorted(values)
+                ],
+                ignore_conflicts=True,
+            )
+            flagged += Observable.objects.filter(
+                type=kind, value__in=values, do_not_share=False
+            ).update(do_not_share=True)
+        audit.record(
+            user,
+            "do_not_share",
+            object_type="indicators.observable",
+            detail={
+                "reason": reason[:500],
+                "values": sum(len(v) for v in wanted.values()),
+                "newly_flagged": flagged,
+            },
+        )
+        announce("do_not_share")
+    return flagged
 
 
 def set_do_not_share(

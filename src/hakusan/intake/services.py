@@ -24,7 +24,11 @@ from hakusan.domain.observables import Extracted, extract
 from hakusan.domain.routing import ReportFacts, RuleSpec, choose_route
 from hakusan.domain.triage import LearnedTriager, TriageInput, TriageResult
 from hakusan.indicators.choices import SourceKind
-from hakusan.indicators.services import record_sightings, sightings_from_extracted
+from hakusan.indicators.services import (
+    protect_personal_data,
+    record_sightings,
+    sightings_from_extracted,
+)
 
 from . import triage
 from .choices import ItemKind, ReportStatus, RoutingStepKind
@@ -114,6 +118,12 @@ def _extract_all(draft: ReportDraft) -> tuple[list[tuple[str, list[Extracted]]],
     return items, found
 
 
+def _contact_keys(draft: ReportDraft) -> set[tuple[str, str]]:
+    """The reporter's and victim's own e-mail addresses and phone numbers, canonical."""
+    text = "\n".join(c for c in (draft.reporter_contact, draft.victim_contact) if c)
+    return {(str(e.type), e.value) for e in extract(text)} if text else set()
+
+
 def _triage_input(draft: ReportDraft, found: Sequence[Extracted]) -> TriageInput:
     return TriageInput(
         text=report_text(draft.narrative, draft.items),
@@ -193,6 +203,9 @@ def create_report(
             ),
             user=user,
         )
+        protect_personal_data(
+            _contact_keys(draft), user=user, reason=f"reporter/victim contact in {report.number}"
+        )
         for upload in attachments:
             add_attachment(report, user, upload)
         if draft.category_code:
@@ -253,6 +266,11 @@ def create_reports_bulk(
                 )
             )
         record_sightings(sightings, user=user)
+        protect_personal_data(
+            set().union(*(_contact_keys(d) for d in drafts)),
+            user=user,
+            reason=f"reporter/victim contacts in {reports[0].number} … {reports[-1].number}",
+        )
         decisions = [
             _decision(r, user, d.category_code, res.needs_cyber, report_text(d.narrative, d.items))
             for r, d, res in zip(reports, drafts, results, strict=True)
