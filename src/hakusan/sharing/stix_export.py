@@ -98,6 +98,13 @@ def indicator_id(type_: str, value: str) -> str:
     return our_id("indicator", f"{type_}:{value}")
 
 
+# The relationship type linking an indicator to its SCO. ``related-to`` is one of the three
+# types STIX 2.1 allows between any objects (§4.4), so the OASIS validator's strict check 202
+# (relationship-types) accepts it; ``based-on`` (what OpenCTI writes) is in the spec's table
+# for indicator → observed-data only and fails that check for indicator → SCO.
+INDICATOR_TO_SCO = "related-to"
+
+
 def relationship_id(source_ref: str, relationship_type: str, target_ref: str) -> str:
     return our_id("relationship", f"{source_ref}/{relationship_type}/{target_ref}")
 
@@ -137,7 +144,7 @@ def observable_objects(observable: Observable, tlp: str) -> list[dict[str, Any]]
     - its SCO(s) (deterministic ids), and for our custom SCO types the extension-definition;
     - an ``indicator`` (id from type and value; ``valid_from``/``created`` = first seen,
       ``modified`` = last seen, so a re-sighting makes a new version), ``pattern_type: stix``;
-    - a ``based-on`` relationship indicator → SCO.
+    - a ``related-to`` relationship indicator → SCO (``INDICATOR_TO_SCO``).
 
     A CVE is a ``vulnerability`` instead (no indicator: it is not something to detect).
     Objects may repeat between observables (extension-definitions): deduplicate by id."""
@@ -188,7 +195,7 @@ def observable_objects(observable: Observable, tlp: str) -> list[dict[str, Any]]
         out.append(
             relationship(
                 indicator["id"],
-                "based-on",
+                INDICATOR_TO_SCO,
                 sco["id"],
                 created=created,
                 modified=modified,

@@ -1,5 +1,6 @@
 """TAXII jobs: publishing the outbound collections (periodic, so a partner's first poll after
-a quiet spell finds them fresh) and importing big inbound posts."""
+a quiet spell finds them fresh and expired items are revoked even when nobody polls) and
+importing big inbound posts."""
 
 import uuid
 from typing import Any
@@ -16,7 +17,8 @@ def publish(
     ctx: JobContext, collection: str | None = None, force: bool = False, **_: Any
 ) -> dict[str, Any]:
     """Publish one outbound collection (by alias or id), or every outbound collection marked
-    dirty (all of them with ``force``). The periodic run costs nothing when nothing changed."""
+    dirty or serving an item that expired since its last publish (all of them with
+    ``force``). The periodic run costs two small queries per collection when nothing changed."""
     if collection:
         try:
             target = Collection.objects.get(pk=uuid.UUID(collection))
@@ -26,10 +28,10 @@ def publish(
     if force:
         return services.publish()
     result: dict[str, Any] = {}
-    for dirty in Collection.objects.filter(direction=Direction.OUTBOUND, dirty=True):
-        counts = services.publish_if_dirty(dirty)
+    for target in Collection.objects.filter(direction=Direction.OUTBOUND):
+        counts = services.publish_if_dirty(target)
         if counts is not None:
-            result[dirty.alias] = counts
+            result[target.alias] = counts
     return result
 
 

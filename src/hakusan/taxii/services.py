@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from hakusan.core import audit
@@ -39,6 +39,8 @@ INLINE_IMPORT_MAX = 200
 # PublishedItem key of the collection-level objects (our identity, the TLP markings).
 COLLECTION_ITEM = -1
 COLLECTION_TYPES = frozenset({"extension-definition", "marking-definition", "identity"})
+# Prefix of the content hash (in PublishedItem.hashes) of an object an item no longer has.
+DROPPED = "dropped:"
 
 DEFAULT_COLLECTIONS: tuple[dict[str, Any], ...] = (
     {
@@ -135,8 +137,9 @@ class _Clock:
 def _lock(collection: Collection) -> None:
     """Serialise writers of one collection until commit: date_added order must be commit
     order, or a client paging by date could miss rows committed late. PostgreSQL: a row lock;
-    SQLite: the database write lock this UPDATE takes."""
-    Collection.objects.filter(pk=collection.pk).update(published_at=timezone.now())
+    SQLite: the database write lock this UPDATE takes. It changes no value (``published_at``
+    is the moment the last publish reflects: see ``expired_since_publish``)."""
+    Collection.objects.filter(pk=collection.pk).update(dirty=F("dirty"))
 
 
 _SHARED_COLUMNS = (
@@ -365,9 +368,17 @@ def _flush(
     versions: list[NewVersion] = []
     maybe_existing: set[str] = set()
     items: list[tuple[int, str, dict[str, list[str]], str]] = []
+    dropped: list[tuple[dict[str, list[str]], str]] = []
     for key, item_versions, digest in pending:
         old, indicator_id = old_hashes.get(key, ({}, ""))
         hashes: dict[str, list[str]] = dict(old)
+        if key != COLLECTION_ITEM:
+            current = {v.obj["id"] for v in item_versions}
+            dropped += [
+                (hashes, stix_id)
+                for stix_id, (old_digest, old_version) in old.items()
+                if old_version and stix_id not in current and not old_digest.startswith(DROPPED)
+            ]
         for version in item_versions:
             stix_id = version.obj["id"]
             if version.obj.get("type") == "indicator":
@@ -386,10 +397,42 @@ def _flush(
         else:
             counts.new_items += 1
         state[key] = (digest, False)
+    versions += _revoke_dropped(collection, dropped)
+    maybe_existing.update(stix_id for _hashes, stix_id in dropped)
     stored, _dups = store_versions(collection, versions, clock=clock, maybe_existing=maybe_existing)
     counts.versions += len(stored)
     _save_items(collection, items, replace=list(old_hashes))
     pending.clear()
+
+
+def _revoke_dropped(
+    collection: Collection, dropped: list[tuple[dict[str, list[str]], str]]
+) -> list[NewVersion]:
+    """Revoked versions of SDOs/SROs an item no longer has though it is still shared (the
+    export format changed: e.g. the indicator → SCO relationship type, whose id is derived
+    from it), so partners do not keep a stale object. Their entry in the item's hashes is
+    marked ``DROPPED`` (not revoked again; bumped past if the object ever comes back)."""
+    ids = list(dict.fromkeys(stix_id for _hashes, stix_id in dropped))
+    bodies: dict[str, str] = {}
+    for at in range(0, len(ids), INSERT_BATCH):
+        bodies.update(
+            SharedObject.objects.filter(
+                collection=collection, stix_id__in=ids[at : at + INSERT_BATCH], latest=True
+            ).values_list("stix_id", "body")
+        )
+    made: dict[str, NewVersion] = {}
+    for hashes, stix_id in dropped:
+        version = hashes[stix_id][1]
+        if stix_id in bodies and stix_id not in made:
+            obj = json.loads(bodies[stix_id])
+            if not obj.get("revoked"):
+                made[stix_id] = new_version(_bump({**obj, "revoked": True}, version))
+        revoked = made.get(stix_id)
+        if revoked is not None and revoked.version is not None:
+            hashes[stix_id] = [DROPPED + revoked.digest, protocol.stix_timestamp(revoked.version)]
+        else:
+            hashes[stix_id] = [DROPPED + hashes[stix_id][0], version]
+    return list(made.values())
 
 
 def _save_items(
@@ -550,41 +593,69 @@ def publish(collection: Collection | None = None, *, now: datetime | None = None
             raise ValueError(f"collection {target} is inbound: nothing to publish")
         with transaction.atomic():
             _lock(target)
-            Collection.objects.filter(pk=target.pk).update(dirty=False)
-            counts = _publish_one(target, now=now)
-            Collection.objects.filter(pk=target.pk).update(published_at=timezone.now())
-            audit.record(
-                None,
-                "taxii.publish",
-                target,
-                detail={"collection": target.alias, "tlp": target.tlp, **counts},
-            )
-        target.dirty = False
+            counts = _publish_locked(target, now)
         result[target.alias] = counts
     return result
 
 
-def publish_if_dirty(collection: Collection) -> dict | None:
-    """Before serving a read: publish when the collection was marked dirty. The claim (an
-    UPDATE … WHERE dirty) takes the lock, so concurrent readers wait for one publish and
-    then find nothing to do."""
-    if not collection.outbound:
-        return None
-    if not Collection.objects.filter(pk=collection.pk, dirty=True).exists():
+def _publish_locked(collection: Collection, now: datetime | None) -> dict[str, Any]:
+    """Publish under the collection's lock: clear ``dirty``, publish as of ``now`` and record
+    that moment as ``published_at`` (what expired up to it has been revoked)."""
+    moment = now or timezone.now()
+    Collection.objects.filter(pk=collection.pk).update(dirty=False)
+    counts = _publish_one(collection, now=moment)
+    Collection.objects.filter(pk=collection.pk).update(published_at=moment)
+    audit.record(
+        None,
+        "taxii.publish",
+        collection,
+        detail={"collection": collection.alias, "tlp": collection.tlp, **counts},
+    )
+    collection.dirty, collection.published_at = False, moment
+    return counts
+
+
+def expired_since_publish(
+    collection: Collection, published_at: datetime | None, now: datetime | None = None
+) -> bool:
+    """Whether an observable the collection serves (published, not revoked) expired after the
+    collection was last published (``published_at``) and by ``now``. Expiry comes with time,
+    not with a change anyone signals, so ``dirty`` never says it. A range on
+    ``Observable.expires_at`` joined to the collection's live items: cheap."""
+    from hakusan.indicators.models import Observable
+
+    moment = now or timezone.now()
+    live = PublishedItem.objects.filter(collection=collection, revoked=False).values(
+        "observable_id"
+    )
+    expired = Observable.objects.filter(expires_at__lte=moment, pk__in=live)
+    if published_at is not None:
+        expired = expired.filter(expires_at__gt=published_at)
+    return expired.exists()
+
+
+def needs_publishing(collection: Collection, now: datetime | None = None) -> bool:
+    """Marked dirty (something shareable may have changed), or an item it serves expired since
+    its last publish. Reads the collection's current state from the database."""
+    row = Collection.objects.filter(pk=collection.pk).values_list("dirty", "published_at").first()
+    if row is None:
+        return False
+    dirty, published_at = row
+    return bool(dirty) or expired_since_publish(collection, published_at, now)
+
+
+def publish_if_dirty(collection: Collection, *, now: datetime | None = None) -> dict | None:
+    """Before serving a read, and in the periodic job: publish when the collection was marked
+    dirty or an item it serves has expired since its last publish (revoked then). Checked
+    again under the collection's lock, so concurrent readers wait for one publish and then
+    find nothing to do."""
+    if not collection.outbound or not needs_publishing(collection, now):
         return None
     with transaction.atomic():
-        if not Collection.objects.filter(pk=collection.pk, dirty=True).update(dirty=False):
+        _lock(collection)
+        if not needs_publishing(collection, now):
             return None
-        counts = _publish_one(collection)
-        Collection.objects.filter(pk=collection.pk).update(published_at=timezone.now())
-        audit.record(
-            None,
-            "taxii.publish",
-            collection,
-            detail={"collection": collection.alias, "tlp": collection.tlp, **counts},
-        )
-    collection.dirty = False
-    return counts
+        return _publish_locked(collection, now)
 
 
 # --- inbound --------------------------------------------------------------------------
@@ -594,16 +665,53 @@ class EnvelopeError(ValueError):
     pass
 
 
+ENVELOPE_MEMBERS = frozenset({"objects", "more", "next"})
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "number"
+
+
 def check_envelope(envelope: Any) -> list[dict[str, Any]]:
-    """The objects of a TAXII envelope, each with a STIX ``id`` and ``type``."""
+    """The objects of a TAXII envelope (TAXII 2.1 §3.7: ``objects``, optionally ``more`` and
+    ``next``), each a JSON object with a STIX ``id`` and ``type``. Anything else is refused,
+    naming the problem: a post that is not an envelope must not be acknowledged as accepted."""
     if not isinstance(envelope, dict):
-        raise EnvelopeError("the body must be a TAXII envelope: a JSON object with 'objects'")
-    objects = envelope.get("objects", [])
+        raise EnvelopeError(
+            f"the body must be a TAXII envelope, a JSON object with 'objects' (got a JSON "
+            f"{_json_kind(envelope)})"
+        )
+    if envelope.get("type") == "bundle":
+        raise EnvelopeError(
+            "the body is a STIX bundle; post a TAXII envelope instead: "
+            '{"objects": [the bundle\'s objects]}'
+        )
+    unknown = sorted(set(envelope) - ENVELOPE_MEMBERS)
+    if unknown:
+        raise EnvelopeError(
+            f"not a TAXII envelope: unknown member(s) {', '.join(map(repr, unknown))} (an "
+            "envelope has 'objects', and optionally 'more' and 'next')"
+        )
+    if "objects" not in envelope:
+        raise EnvelopeError("the TAXII envelope has no 'objects': nothing to add")
+    objects = envelope["objects"]
     if not isinstance(objects, list):
-        raise EnvelopeError("'objects' must be a list")
+        raise EnvelopeError(f"'objects' must be a list (got a JSON {_json_kind(objects)})")
     for index, obj in enumerate(objects):
         if not isinstance(obj, dict):
-            raise EnvelopeError(f"objects[{index}] is not a JSON object")
+            raise EnvelopeError(
+                f"objects[{index}] is not a STIX object (got a JSON {_json_kind(obj)})"
+            )
         stix_id, kind = obj.get("id"), obj.get("type")
         if not isinstance(kind, str) or not kind:
             raise EnvelopeError(f"objects[{index}] has no 'type'")

@@ -1,7 +1,8 @@
 """TAXII 2.1 endpoints (OASIS TAXII 2.1, sections 4 and 5) for partners.
 
 Partner credentials only (``PARTNER_AUTHENTICATION``: Basic with the token as password, as
-TAXII clients send, or ``Token``/``Bearer``). Every partner request is audited once, after the
+TAXII clients send, or ``Token``/``Bearer``). Responses are in English whatever the server's
+locale (``TaxiiView.dispatch``). Every partner request is audited once, after the
 response is built (endpoint, collection, objects served, HTTP status). Object bodies are served
 as the stored JSON text, joined into the envelope without parsing."""
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils import translation
 from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
@@ -72,6 +74,14 @@ class TaxiiView(APIView):
     parser_classes: list = []
     content_negotiation_class = _FixedNegotiation
     endpoint = ""
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # TAXII clients are machines at partner organisations, not our Japanese-first UI:
+        # every message they get (authentication failures included) is in English.
+        with translation.override("en"):
+            response = super().dispatch(request, *args, **kwargs)
+        response.headers.setdefault("Content-Language", "en")
+        return response
 
     def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
         self.audit_detail: dict[str, Any] = {}

@@ -70,15 +70,10 @@ class Result:
         return self.valid and not self.warnings
 
 
-# Check 202 ("relationship-types") flags relationships the spec does not list as suggested.
-# Our indicator → SCO ``based-on`` (what OpenCTI and others write and read) is one of them:
-# permitted by STIX 2.1 §4.4 (any relationship type between any objects), only not in the
-# spec's table. Every other SHOULD stays on, as an error.
-DISABLED_CHECKS = ["relationship-types"]
-
-
 def _options(strict: bool) -> ValidationOptions:
-    return ValidationOptions(strict=strict, version="2.1", disabled=list(DISABLED_CHECKS))
+    """The validator's own options for STIX 2.1, nothing disabled: with ``strict`` every
+    SHOULD check (best practices, vocabularies, suggested relationship types) is an error."""
+    return ValidationOptions(strict=strict, version="2.1")
 
 
 def _collect(results: Any) -> Result:

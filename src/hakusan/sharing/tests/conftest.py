@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import stix2validator
 
 from hakusan.domain.stix import validation
 
@@ -38,13 +39,21 @@ LAST = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
 def strictly_valid(obj: dict[str, Any] | list[dict[str, Any]]) -> None:
-    """Assert a STIX object or bundle is valid in strict mode with no warning."""
+    """Assert a STIX object or bundle is valid in strict mode with no warning: through our
+    wrapper and through the validator called with its own default options plus ``strict``
+    (what ``stix2_validator --strict`` runs: no check disabled)."""
     if isinstance(obj, list):
         for item in obj:
             strictly_valid(item)
         return
-    result = validation.validate_object(obj)
+    result = validation.validate_object(obj)  # also points the validator at the schemas
     assert result.valid and not result.warnings, (obj.get("id"), result.errors, result.warnings)
+    plain = stix2validator.validate_instance(obj, stix2validator.ValidationOptions(strict=True))
+    assert plain.is_valid and not plain.warnings, (
+        obj.get("id"),
+        [str(e) for e in plain.errors],
+        plain.warnings,
+    )
 
 
 @pytest.fixture

@@ -110,3 +110,30 @@ def test_the_validator_is_live():
         }
     )
     assert not result.valid and any("pattern" in e for e in result.errors)
+
+
+@pytest.mark.usefixtures("stix_schemas")
+def test_validation_is_plain_strict_no_check_disabled():
+    # check 202 (relationship-types) is on: indicator → SCO ``based-on`` is not a suggested
+    # relationship and fails strict mode; the ``related-to`` we export passes
+    from hakusan.sharing import stix_export
+
+    indicator = stix_export.indicator_id("domain", "phish.example.jp")
+    sco = "domain-name--1ed3a4a1-9a2b-5d2e-8d5b-8b1c1c1f4c11"
+    stamp = "2026-01-01T00:00:00.000Z"
+
+    def rel(kind):
+        return stix_export.relationship(
+            indicator,
+            kind,
+            sco,
+            created=stamp,
+            modified=stamp,
+            markings=[stix_export.marking_ref("green")],
+        )
+
+    refused = validation.validate_object(rel("based-on"))
+    assert not refused.valid
+    assert any("based-on" in e and "suggested" in e for e in refused.errors), refused.errors
+    assert validation.validate_object(rel("related-to")).clean
+    assert stix_export.INDICATOR_TO_SCO == "related-to"

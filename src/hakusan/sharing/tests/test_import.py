@@ -6,6 +6,7 @@ import copy
 import pytest
 import stix2
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from hakusan.core.models import AuditEntry
 from hakusan.domain.sharing.tlp import STIX_MARKING_IDS
@@ -178,7 +179,7 @@ def test_partner_bundle_pending_then_accepted(make_partner, supervisor):
     assert kinds == {("partner", bundle.pk)}
     # what a partner sent is never relayed
     assert not policy.shareable_observables("red").exists()
-    with pytest.raises(ValidationError, match="not pending"):
+    with translation.override("en"), pytest.raises(ValidationError, match="not pending"):
         services.accept_bundle(bundle, supervisor)
 
 
@@ -190,7 +191,7 @@ def test_rejected_bundle_writes_nothing(make_partner, supervisor):
     assert report.bundle.state == "rejected"
     assert report.bundle.report["rejected_reason"] == "unsolicited"
     assert not Sighting.objects.exists() and not Observable.objects.exists()
-    with pytest.raises(ValidationError, match="not pending"):
+    with translation.override("en"), pytest.raises(ValidationError, match="not pending"):
         services.reject_bundle(report.bundle, supervisor)
 
 
@@ -208,7 +209,7 @@ def test_not_a_bundle(data, message):
 
 
 def test_needs_a_source_and_a_known_tlp():
-    with pytest.raises(ValidationError, match="partner or a source"):
+    with translation.override("en"), pytest.raises(ValidationError, match="partner or a source"):
         services.import_bundle(sample_bundle())
     with pytest.raises(ValidationError, match="unknown TLP"):
         services.import_bundle(sample_bundle(), source_name="Feed", tlp_default="purple")

@@ -73,7 +73,7 @@ def test_every_type_is_strictly_valid_and_deterministic(our_type):
     scos = [o for o in scos if o["type"] != "extension-definition"]
     assert len(scos) == 1
     assert (rel["relationship_type"], rel["source_ref"], rel["target_ref"]) == (
-        "based-on",
+        "related-to",
         indicator["id"],
         scos[0]["id"],
     )

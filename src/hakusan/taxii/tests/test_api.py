@@ -222,6 +222,53 @@ def test_post_checks(taxii, collections, make_partner, settings):
         assert response.json()["description"]
 
 
+@pytest.mark.parametrize(
+    ("envelope", "problem"),
+    [
+        ({"foo": 1}, "unknown member(s) 'foo'"),
+        ({}, "has no 'objects'"),
+        ([{"type": "indicator"}], "got a JSON array"),
+        ({"objects": {"type": "indicator"}}, "'objects' must be a list (got a JSON object)"),
+        ({"objects": "indicator"}, "'objects' must be a list (got a JSON string)"),
+        ({"objects": [1]}, "objects[0] is not a STIX object (got a JSON number)"),
+        ({"objects": [{"id": "x"}]}, "objects[0] has no 'type'"),
+        ({"type": "bundle", "id": "bundle--1", "objects": []}, "is a STIX bundle"),
+    ],
+)
+def test_post_of_something_not_an_envelope_is_422(
+    taxii, collections, make_partner, envelope, problem
+):
+    _writer, key = make_partner("Writer", can_write=True)
+    inbound = url(collections["inbound"], "objects/")
+    response = taxii("post", inbound, key=key, data=json.dumps(envelope), content_type=ACCEPT)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["http_status"] == "422" and problem in body["description"], body
+    assert not SharedObject.objects.filter(collection=collections["inbound"]).exists()
+    # an empty envelope is an envelope: accepted, nothing to import
+    empty = taxii("post", inbound, key=key, data='{"objects": []}', content_type=ACCEPT)
+    assert empty.status_code == 202 and empty.json()["status"] == "complete"
+
+
+def test_partner_facing_messages_are_english_whatever_the_locale(
+    taxii, collections, green_partner, settings
+):
+    settings.LANGUAGE_CODE = "ja"
+    response = taxii("get", "/taxii2/", key="not-a-token", HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 401
+    assert response.json()["description"] == "invalid partner token"
+    assert response["Content-Language"] == "en"
+    _partner, key = green_partner
+    missing = taxii("get", "/taxii2/nowhere/", key=key, HTTP_ACCEPT_LANGUAGE="ja")
+    assert missing.status_code == 404 and missing["Content-Language"] == "en"
+    # the message has a Japanese translation (what a partner got before), so the check above
+    # can fail
+    from django.utils import translation
+
+    with translation.override("ja"):
+        assert translation.gettext("invalid partner token") != "invalid partner token"
+
+
 def test_every_partner_request_is_audited_once(taxii, collections, green_partner):
     partner, key = green_partner
     before = AuditEntry.objects.filter(action="taxii.request").count()

@@ -163,6 +163,100 @@ def test_publish_job(collections, feed):
     assert set(run.result) == {"indicators-clear", "indicators-green", "indicators-amber"}
 
 
+def test_expiry_with_time_alone_is_noticed_by_the_job_and_by_reads(
+    collections, feed, make_partner, client
+):
+    """No signal comes when an expiry passes: the periodic job (and the check before a read)
+    finds the collection's live items that expired since its last publish and revokes them."""
+    import base64
+
+    from hakusan.core import jobs
+
+    green = collections["indicators-green"]
+    feed(domains("x", 3), tlp="green")
+    services.publish()
+    assert jobs.submit("taxii.publish", {}, inline=True).result == {}  # nothing to do
+    published = Collection.objects.get(pk=green.pk).published_at
+    # expires a moment after the last publish, already past when the job runs
+    Observable.objects.filter(value="x0.phish-kit.example.jp").update(expires_at=timezone.now())
+    assert not Collection.objects.filter(direction="outbound", dirty=True).exists()  # no signal
+    assert services.needs_publishing(green)
+    run = jobs.submit("taxii.publish", {}, inline=True)
+    assert run.status == "done", run.error
+    assert set(run.result) == {"indicators-green", "indicators-amber"}  # clear never had it
+    assert run.result["indicators-green"]["revoked_items"] == 1
+    assert Collection.objects.get(pk=green.pk).published_at > published
+    assert patterns(green) == {f"[domain-name:value = 'x{i}.phish-kit.example.jp']" for i in (1, 2)}
+    assert jobs.submit("taxii.publish", {}, inline=True).result == {}  # handled once
+
+    # the same through a partner's poll, without the job
+    Observable.objects.filter(value="x1.phish-kit.example.jp").update(expires_at=timezone.now())
+    _partner, key = make_partner("Poller", max_tlp="green")
+    token = base64.b64encode(f"partner:{key}".encode()).decode()
+    response = client.get(
+        f"/taxii2/hakusan/collections/{green.pk}/objects/",
+        {"match[type]": "indicator"},
+        HTTP_AUTHORIZATION=f"Basic {token}",
+        HTTP_ACCEPT="application/taxii+json;version=2.1",
+    )
+    assert response.status_code == 200
+    served = {o["pattern"]: o.get("revoked", False) for o in response.json()["objects"]}
+    assert served == {
+        "[domain-name:value = 'x0.phish-kit.example.jp']": True,
+        "[domain-name:value = 'x1.phish-kit.example.jp']": True,
+        "[domain-name:value = 'x2.phish-kit.example.jp']": False,
+    }
+
+
+def test_expiry_check_ignores_what_is_not_served(collections, feed):
+    green = collections["indicators-green"]
+    feed(domains("n", 1), tlp="green")
+    feed(domains("r", 1), tlp="red", name="red feed")  # never in the green collection
+    services.publish(green)
+    Observable.objects.filter(value="r0.phish-kit.example.jp").update(expires_at=timezone.now())
+    assert not services.needs_publishing(green)
+    # expired before the last publish: already revoked by it, nothing left to do
+    Observable.objects.filter(value="n0.phish-kit.example.jp").update(
+        expires_at=timezone.now() - timedelta(hours=1)
+    )
+    services.publish(green)
+    assert not services.needs_publishing(green)
+    assert services.publish_if_dirty(green) is None
+
+
+def test_objects_dropped_by_a_format_change_are_revoked(collections, feed, monkeypatch):
+    """Collections published before the indicator → SCO relationship became ``related-to``
+    held ``based-on`` relationships (another id): the next publish revokes them."""
+    from hakusan.sharing import stix_export
+
+    green = collections["indicators-green"]
+    feed(domains("f", 2), tlp="green")
+    monkeypatch.setattr(stix_export, "INDICATOR_TO_SCO", "based-on")
+    services.publish(green)
+    monkeypatch.undo()
+    result = services.publish(green)["indicators-green"]
+    assert result["changed_items"] == 2
+
+    def latest(kind):
+        rows = SharedObject.objects.filter(collection=green, type="relationship", latest=True)
+        return [
+            o
+            for o in map(json.loads, rows.values_list("body", flat=True))
+            if o["relationship_type"] == kind
+        ]
+
+    old, new = latest("based-on"), latest("related-to")
+    assert len(old) == 2 and all(o["revoked"] for o in old)
+    assert len(new) == 2 and not any(o.get("revoked") for o in new)
+    assert services.publish(green)["indicators-green"]["versions"] == 0  # revoked once
+    # an item leaving later revokes its live objects; the dropped one is not revoked again
+    set_do_not_share(
+        Observable.objects.get(value="f0.phish-kit.example.jp"), None, True, reason="test"
+    )
+    assert services.publish(green)["indicators-green"]["versions"] == 2  # indicator, related-to
+    assert len(latest("based-on")) == 2
+
+
 def test_publishing_an_inbound_collection_is_refused(collections):
     with pytest.raises(ValueError, match="inbound"):
         services.publish(collections["inbound"])
