@@ -22,7 +22,7 @@ from hakusan.domain.blocklists import (
     content_type,
     render,
 )
-from hakusan.partners.auth import PARTNER_AUTHENTICATION, IsPartner, partner_of
+from hakusan.partners.auth import PARTNER_AUTHENTICATION, IsPartner, PartnerFacingView, partner_of
 from hakusan.partners.models import Partner
 
 from . import selectors, services
@@ -83,7 +83,7 @@ def _audited(
         )
 
 
-class FeedView(APIView):
+class FeedView(PartnerFacingView, APIView):
     authentication_classes = PARTNER_AUTHENTICATION
     permission_classes = [IsPartner]
     content_negotiation_class = _AnyAccept

@@ -11,12 +11,12 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from hakusan.core import audit
-from hakusan.partners.auth import PARTNER_AUTHENTICATION, IsPartner, partner_of
+from hakusan.partners.auth import PARTNER_AUTHENTICATION, IsPartner, PartnerFacingView, partner_of
 
 from .services import build_feed, feed_kinds_for
 
 
-class _FeedView(APIView):
+class _FeedView(PartnerFacingView, APIView):
     authentication_classes = PARTNER_AUTHENTICATION
     permission_classes = [IsPartner]
     throttle_classes: list[Any] = []

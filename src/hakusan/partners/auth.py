@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -246,3 +246,15 @@ class PartnerBasicScheme(OpenApiAuthenticationExtension):
             "scheme": "basic",
             "description": "HTTP Basic: any user name, the partner token as password",
         }
+
+
+class PartnerFacingView:
+    """Mixin for views partners' machines call (TAXII, blocklists, MISP feed): answers, error
+    messages included, are in English whatever the server's language (our UI is Japanese
+    first; partner clients are programs at other organisations)."""
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        with translation.override("en"):
+            response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        response.headers.setdefault("Content-Language", "en")
+        return response

@@ -14,14 +14,18 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.urls import reverse
-from django.utils import translation
 from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from hakusan.core import audit
-from hakusan.partners.auth import PARTNER_AUTHENTICATION, PartnerBasicAuthentication, partner_of
+from hakusan.partners.auth import (
+    PARTNER_AUTHENTICATION,
+    PartnerBasicAuthentication,
+    PartnerFacingView,
+    partner_of,
+)
 from hakusan.partners.models import Partner
 
 from . import protocol, services
@@ -67,21 +71,13 @@ def error_response(status: int, title: str, description: str = "") -> HttpRespon
     return taxii_response(body, status)
 
 
-class TaxiiView(APIView):
+class TaxiiView(PartnerFacingView, APIView):
     authentication_classes = PARTNER_AUTHENTICATION
     permission_classes: list = []
     renderer_classes = [_Renderer]
     parser_classes: list = []
     content_negotiation_class = _FixedNegotiation
     endpoint = ""
-
-    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        # TAXII clients are machines at partner organisations, not our Japanese-first UI:
-        # every message they get (authentication failures included) is in English.
-        with translation.override("en"):
-            response = super().dispatch(request, *args, **kwargs)
-        response.headers.setdefault("Content-Language", "en")
-        return response
 
     def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
         self.audit_detail: dict[str, Any] = {}
