@@ -203,7 +203,7 @@ def test_two_prefectures_exchange_indicators_both_ways(instances, tmp_path: Path
         "--collection", "indicators-green",
         "--partner", "Prefecture A",
         "--user", "prefecture-b",
-        "--password", token_for_b,
+        f"--password={token_for_b}",
         "--trusted",
     )  # fmt: skip
     pulled = b.run("federation", "pull", "pref-a")
@@ -229,7 +229,7 @@ def test_two_prefectures_exchange_indicators_both_ways(instances, tmp_path: Path
         "--collection", "indicators-green",
         "--partner", "Prefecture B",
         "--user", "prefecture-a",
-        "--password", token_for_a,
+        f"--password={token_for_a}",
         "--trusted",
     )  # fmt: skip
     pulled = a.run("federation", "pull", "pref-b")

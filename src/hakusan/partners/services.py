@@ -18,6 +18,16 @@ from .choices import ALL_DATA_KINDS, PartnerKind
 from .models import Partner, PartnerContact, PartnerToken, hash_token
 
 TOKEN_BYTES = 32
+
+
+def new_key() -> str:
+    """A random 256-bit key, URL-safe; never starting with "-", which command-line parsers
+    would take for an option (``--password <key>``)."""
+    while (key := secrets.token_urlsafe(TOKEN_BYTES)).startswith("-"):
+        pass
+    return key
+
+
 # Fields an administrator may change after creation (through ``update_partner``).
 EDITABLE_FIELDS = ("name", "kind", "max_tlp", "receives", "can_write", "active", "notes")
 
@@ -205,7 +215,7 @@ def record_contact_changes(
 def issue_token(
     partner: Partner, *, label: str = "", user: User | None = None
 ) -> tuple[PartnerToken, str]:
-    key = secrets.token_urlsafe(TOKEN_BYTES)
+    key = new_key()
     token = PartnerToken.objects.create(
         partner=partner, key_digest=hash_token(key), prefix=key[:8], label=label, created_by=user
     )
