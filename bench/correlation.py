@@ -61,7 +61,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 console = Console()
 PG_ADMIN_URL = os.environ.get("HAKUSAN_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_DB = "hakusan_bench"
+PG_DB = os.environ.get("HAKUSAN_BENCH_PG_DB", "hakusan_bench")  # a free name: runs may overlap
 STORE_TABLES = (
     "indicators_observable",
     "indicators_sighting",

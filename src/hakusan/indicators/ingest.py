@@ -5,11 +5,13 @@ Used by ``services`` (reports, cases, imports all come through here) and the job
 else calls it. A batch is prepared in Python (fold duplicates, warninglist flags with
 ``match_many``, derived links, offline enrichment of IP addresses), then written:
 
-- PostgreSQL: ``COPY`` into session temporary staging tables, then one multi-statement
-  round trip of ``INSERT … SELECT … ON CONFLICT`` (observables by their unique (type, value)
-  index, sightings by the unique (observable, source_kind, source_id) index, links, facts).
-  Joins from staging to the store are forced to nested loops over those indexes (for the
-  statements of the batch only), so a batch costs the same at 10 M rows as at 10 k.
+- PostgreSQL: the batch's values are looked up once through the unique (type, value) index
+  (nested loop: a batch costs the same at 10 M rows as at 10 k); the new ones get ids
+  reserved from the sequence and are ``COPY``-ed straight into the tables with their
+  sightings, links and facts (rows that cannot exist yet); only the rows of values already
+  stored go through ``INSERT … SELECT … ON CONFLICT``. A value stored concurrently by
+  another writer sends the batch to the staged path (``COPY`` into temporary tables, then
+  upserts of everything), which handles any overlap.
 - SQLite: ``executemany`` into temporary staging tables and the same upserts, in one
   transaction per batch.
 
@@ -585,7 +587,9 @@ def _copy_rows(cursor: Any, table: str, rows: Iterable[tuple[Any, ...]]) -> None
             copy.write_row(row)
 
 
-def _write_postgresql(batch: Batch, version: str, user_id: int | None) -> tuple[int, int, int]:
+def _write_postgresql_staged(
+    batch: Batch, version: str, user_id: int | None
+) -> tuple[int, int, int]:
     hits = batch.hits
 
     def dumps(tags: list[str]) -> str:
@@ -625,6 +629,276 @@ def _write_postgresql(batch: Batch, version: str, user_id: int | None) -> tuple[
         cursor.nextset()
         rows, new_rows = cursor.fetchone()
     return int(new_obs), int(rows), int(new_rows)
+
+
+# The new-row fast path: the batch's values are looked up once through the unique (type,
+# value) index; the new ones get ids reserved from the observables' sequence and are
+# COPY-ed straight into the store, with their sightings, links and facts (none of which can
+# exist yet: they hang off a new id). Only rows of values already stored go through an
+# upsert. A value inserted concurrently by another writer (the COPY meets the unique index)
+# rolls the fast path back to its savepoint and the batch is written by the staged upsert
+# path below instead, which handles any overlap.
+_PG_OBS_COLUMNS = "id, type, value, first_seen, last_seen, warninglist_hits, warninglist_version"
+_PG_OBS_TYPES = ["int8", "text", "text", "timestamptz", "timestamptz", "jsonb", "text"]
+_PG_SIGHT_COLUMNS = (
+    "observable_id, source_kind, source_id, original, seen_at, last_seen, count, confidence,"
+    " false_positive, tlp, tags, provenance, comment, created_by_id"
+)
+_PG_SIGHT_TYPES = [
+    *("int8", "text", "int8", "text", "timestamptz", "timestamptz", "int4", "int2", "bool"),
+    *("text", "jsonb", "text", "text", "int8"),
+]
+_PG_LINK_TYPES = ["int8", "text", "int8"]
+_PG_FACT_TYPES = ["int8", "text", "text", "text", "text", "timestamptz"]
+
+# The batch's keys and the rows of stored values go to temporary tables by binary COPY
+# (parameters would be quoted in Python, element by element).
+_PG_FAST_STAGING = """
+CREATE TEMP TABLE IF NOT EXISTS hk_probe_v4 (ord bigint, type text, value text);
+CREATE TEMP TABLE IF NOT EXISTS hk_widen_v4 (
+    id bigint, first_seen timestamptz, last_seen timestamptz);
+CREATE TEMP TABLE IF NOT EXISTS hk_old_sight_v4 (
+    observable_id bigint, source_kind text, source_id bigint, original text,
+    seen_at timestamptz, last_seen timestamptz, count integer, confidence smallint, tlp text,
+    tags text, provenance text, comment text);
+CREATE TEMP TABLE IF NOT EXISTS hk_old_link_v4 (from_id bigint, kind text, to_id bigint);
+CREATE TEMP TABLE IF NOT EXISTS hk_old_fact_v4 (
+    observable_id bigint, enricher text, key text, value text, attribution text);
+TRUNCATE hk_probe_v4, hk_widen_v4, hk_old_sight_v4, hk_old_link_v4, hk_old_fact_v4;
+"""
+_PG_FAST_COPY = {
+    "hk_probe_v4": ["int8", "text", "text"],
+    "hk_widen_v4": ["int8", "timestamptz", "timestamptz"],
+    "hk_old_sight_v4": [
+        *("int8", "text", "int8", "text", "timestamptz", "timestamptz", "int4", "int2"),
+        *("text", "text", "text", "text"),
+    ],
+    "hk_old_link_v4": ["int8", "text", "int8"],
+    "hk_old_fact_v4": ["int8", "text", "text", "text", "text"],
+}
+_PG_PROBE = """
+SET LOCAL enable_hashjoin = off;
+SET LOCAL enable_mergejoin = off;
+SELECT t.ord, o.id, o.first_seen, o.last_seen FROM hk_probe_v4 t
+JOIN indicators_observable o ON o.type = t.type AND o.value = t.value;
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+"""
+_PG_WIDEN = """
+UPDATE indicators_observable o SET
+    first_seen = least(o.first_seen, t.first_seen), last_seen = greatest(o.last_seen, t.last_seen)
+FROM hk_widen_v4 t WHERE o.id = t.id
+"""
+_PG_RESERVE = (
+    "SELECT nextval(pg_get_serial_sequence('indicators_observable', 'id'))"
+    " FROM generate_series(1, %s)"
+)
+_PG_SIGHT_UPSERT = """
+WITH ins AS (
+    INSERT INTO indicators_sighting AS s
+        (observable_id, source_kind, source_id, original, seen_at, last_seen, count,
+         confidence, false_positive, tlp, tags, provenance, comment, created_by_id)
+    SELECT t.observable_id, t.source_kind, t.source_id, t.original, t.seen_at, t.last_seen,
+           t.count, t.confidence, false, t.tlp, coalesce(nullif(t.tags, ''), '[]')::jsonb,
+           t.provenance, t.comment, %s
+    FROM hk_old_sight_v4 t ORDER BY t.observable_id, t.source_kind, t.source_id
+    ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
+        count = s.count + excluded.count,
+        seen_at = least(s.seen_at, excluded.seen_at),
+        last_seen = greatest(s.last_seen, excluded.last_seen),
+        confidence = excluded.confidence,
+        tlp = excluded.tlp,
+        original = CASE WHEN s.original = '' THEN excluded.original ELSE s.original END,
+        tags = CASE WHEN excluded.tags = '[]'::jsonb THEN s.tags ELSE (
+            SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb)
+            FROM jsonb_array_elements(s.tags || excluded.tags) e) END,
+        provenance = CASE WHEN excluded.provenance = '' THEN s.provenance
+                          ELSE excluded.provenance END,
+        comment = CASE WHEN excluded.comment = '' THEN s.comment ELSE excluded.comment END
+    RETURNING (xmax = 0) AS new
+) SELECT count(*) FILTER (WHERE new) FROM ins
+"""
+_PG_LINK_UPSERT = """
+INSERT INTO indicators_observablelink (from_observable_id, kind, to_observable_id)
+SELECT from_id, kind, to_id FROM hk_old_link_v4 ORDER BY from_id, kind, to_id
+ON CONFLICT DO NOTHING
+"""
+_PG_FACT_UPSERT = """
+INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, attribution, at)
+SELECT t.*, now() FROM hk_old_fact_v4 t ORDER BY t.observable_id, t.enricher, t.key
+ON CONFLICT (observable_id, enricher, key) DO UPDATE SET
+    value = excluded.value, attribution = excluded.attribution, at = excluded.at
+WHERE (e.value, e.attribution) IS DISTINCT FROM (excluded.value, excluded.attribution)
+"""
+
+
+def _copy_temp(cursor: Any, table: str, rows: Any) -> None:
+    with cursor.copy(f"COPY {table} FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(_PG_FAST_COPY[table])
+        for row in rows:
+            copy.write_row(row)
+
+
+_JSONB_EMPTY = b"\x01[]"  # jsonb's binary form: a version byte, then the JSON text
+
+
+def _jsonb(text: str) -> bytes:
+    return b"\x01" + text.encode()
+
+
+def _copy_into(cursor: Any, table: str, columns: str, types: list[str], rows: Any) -> None:
+    """Binary ``COPY`` of ``rows``; their jsonb values are given in jsonb's binary form (bytes,
+    ``_jsonb``): passed through as they are, instead of a JSON dump per value."""
+    from psycopg.adapt import Dumper
+    from psycopg.pq import Format
+
+    class RawJsonb(Dumper):
+        format = Format.BINARY
+        oid = cursor.adapters.types["jsonb"].oid
+
+        def dump(self, obj: bytes) -> bytes:
+            return obj
+
+    cursor.adapters.register_dumper(None, RawJsonb)  # this cursor only, by oid only
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+
+
+def _write_postgresql(batch: Batch, version: str, user_id: int | None) -> tuple[int, int, int]:
+    from django.db import IntegrityError
+    from psycopg import errors
+
+    try:
+        with transaction.atomic():  # a savepoint: the fast path is all or nothing
+            return _write_postgresql_direct(batch, version, user_id)
+    except (IntegrityError, errors.UniqueViolation):
+        log.info("values stored concurrently: batch written through the staged upsert")
+        return _write_postgresql_staged(batch, version, user_id)
+
+
+def _write_postgresql_direct(
+    batch: Batch, version: str, user_id: int | None
+) -> tuple[int, int, int]:
+    from django.utils import timezone
+
+    observables = batch.observables
+    keys = list(observables)
+    ids: dict[Key, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_FAST_STAGING)
+        # One probe of the unique index per value (nested loops: a batch costs the same
+        # whatever the store's size).
+        _copy_temp(cursor, "hk_probe_v4", ((i, k[0], k[1]) for i, k in enumerate(keys)))
+        cursor.execute(_PG_PROBE)
+        cursor.nextset()
+        cursor.nextset()
+        widen: list[tuple[int, datetime, datetime]] = []
+        for ordinal, oid, first, last in cursor.fetchall():
+            key = keys[ordinal]
+            ids[key] = oid
+            span = observables[key]
+            if span[0] < first or span[1] > last:
+                widen.append((oid, span[0], span[1]))
+        stored = set(ids)
+        if widen:
+            widen.sort()
+            _copy_temp(cursor, "hk_widen_v4", widen)
+            cursor.execute(_PG_WIDEN)
+        new_keys = sorted(k for k in keys if k not in stored)
+        if new_keys:
+            cursor.execute(_PG_RESERVE, [len(new_keys)])
+            reserved = sorted(r[0] for r in cursor.fetchall())
+            ids.update(zip(new_keys, reserved, strict=True))
+            hits = batch.hits
+            _copy_into(
+                cursor,
+                "indicators_observable",
+                _PG_OBS_COLUMNS,
+                _PG_OBS_TYPES,
+                (
+                    (
+                        oid,
+                        k[0],
+                        k[1],
+                        observables[k][0],
+                        observables[k][1],
+                        _jsonb(hits[k]) if k in hits else _JSONB_EMPTY,
+                        version,
+                    )
+                    for k, oid in zip(new_keys, reserved, strict=True)
+                ),
+            )
+        # Sightings: of a new value, new (COPY); of a stored one, upserted.
+        fresh: list[tuple[Any, ...]] = []
+        old: list[tuple[Any, ...]] = []
+        for (t, v, kind, sid), r in batch.sightings.items():
+            key = (t, v)
+            tags = json.dumps(r[_TAGS], ensure_ascii=False) if r[_TAGS] else ""
+            row = (ids[key], kind, sid, r[0], r[1], r[2], r[3], r[4], r[5], tags, r[7], r[8])
+            (old if key in stored else fresh).append(row)
+        if fresh:
+            fresh.sort()  # by observable id first: the unique index's order
+            _copy_into(
+                cursor,
+                "indicators_sighting",
+                _PG_SIGHT_COLUMNS,
+                _PG_SIGHT_TYPES,
+                (
+                    (*r[:8], False, r[8], _jsonb(r[9]) if r[9] else _JSONB_EMPTY, *r[10:], user_id)
+                    for r in fresh
+                ),
+            )
+        new_rows = len(fresh)
+        if old:
+            _copy_temp(cursor, "hk_old_sight_v4", old)
+            cursor.execute(_PG_SIGHT_UPSERT, [user_id])
+            (found,) = cursor.fetchone()
+            new_rows += int(found)
+        # Links and facts: from a new value, new (COPY); from a stored one, upserted.
+        if batch.links:
+            fresh_links = sorted(
+                (ids[s], kind, ids[t]) for s, kind, t in batch.links if s not in stored
+            )
+            old_links = list((ids[s], kind, ids[t]) for s, kind, t in batch.links if s in stored)
+            if fresh_links:
+                _copy_into(
+                    cursor,
+                    "indicators_observablelink",
+                    "from_observable_id, kind, to_observable_id",
+                    _PG_LINK_TYPES,
+                    fresh_links,
+                )
+            if old_links:
+                _copy_temp(cursor, "hk_old_link_v4", old_links)
+                cursor.execute(_PG_LINK_UPSERT)
+        if batch.facts:
+            # One fact per (observable, enricher, key): the last one offered wins, as the
+            # upsert would have it.
+            facts = {(ids[k], e, fk): (fv, a) for k, e, fk, fv, a in batch.facts}
+            stored_ids = {ids[k] for k in stored}
+            fresh_facts = sorted(
+                (oid, e, fk, fv, a)
+                for (oid, e, fk), (fv, a) in facts.items()
+                if oid not in stored_ids
+            )
+            old_facts = list(
+                (oid, e, fk, fv, a) for (oid, e, fk), (fv, a) in facts.items() if oid in stored_ids
+            )
+            if fresh_facts:
+                at = timezone.now()
+                _copy_into(
+                    cursor,
+                    "indicators_enrichment",
+                    "observable_id, enricher, key, value, attribution, at",
+                    _PG_FACT_TYPES,
+                    ((*f, at) for f in fresh_facts),
+                )
+            if old_facts:
+                _copy_temp(cursor, "hk_old_fact_v4", old_facts)
+                cursor.execute(_PG_FACT_UPSERT)
+    return len(new_keys), len(batch.sightings), new_rows
 
 
 # -- SQLite ------------------------------------------------------------------------------------

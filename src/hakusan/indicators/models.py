@@ -67,8 +67,17 @@ class Sighting(models.Model):
 
     # The unique (observable, source_kind, source_id) index leads with observable_id, so the
     # foreign key needs no index of its own; nor does created_by (rarely queried).
+    # No database constraint (here, on links and on facts): its check, a probe of the
+    # observables' primary key per row at commit, was half of a bulk ingest's database time
+    # on PostgreSQL (docs/benchmarks.md, "Correlation store"). The only writer, ``ingest``,
+    # takes the ids from the store in the same transaction; observables are deleted only
+    # through the ORM, which cascades itself.
     observable = models.ForeignKey(
-        Observable, on_delete=models.CASCADE, related_name="sightings", db_index=False
+        Observable,
+        on_delete=models.CASCADE,
+        related_name="sightings",
+        db_index=False,
+        db_constraint=False,
     )
     source_kind = models.CharField(max_length=10, choices=SourceKind.choices)
     source_id = models.BigIntegerField()
@@ -138,12 +147,21 @@ class ObservableLink(models.Model):
     "evil.example") without any pairwise row."""
 
     pk = models.CompositePrimaryKey("from_observable", "kind", "to_observable")
+    # No database constraints: see ``Sighting.observable``.
     from_observable = models.ForeignKey(
-        Observable, on_delete=models.CASCADE, related_name="links_out", db_index=False
+        Observable,
+        on_delete=models.CASCADE,
+        related_name="links_out",
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(_("kind"), max_length=20)
     to_observable = models.ForeignKey(
-        Observable, on_delete=models.CASCADE, related_name="links_in", db_index=False
+        Observable,
+        on_delete=models.CASCADE,
+        related_name="links_in",
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
@@ -158,8 +176,13 @@ class Enrichment(models.Model):
     the attribution its data licence requires. One per (observable, enricher, key)."""
 
     pk = models.CompositePrimaryKey("observable", "enricher", "key")
+    # No database constraint: see ``Sighting.observable``.
     observable = models.ForeignKey(
-        Observable, on_delete=models.CASCADE, related_name="enrichments", db_index=False
+        Observable,
+        on_delete=models.CASCADE,
+        related_name="enrichments",
+        db_index=False,
+        db_constraint=False,
     )
     enricher = models.CharField(_("enricher"), max_length=40)
     key = models.CharField(_("key"), max_length=40)

@@ -150,7 +150,11 @@ typed_values = st.one_of(*(_tagged(kind, values) for kind, values in VALUES.item
 @given(typed_values)
 def test_canonicalize_is_idempotent(item: tuple[ObservableType, str]) -> None:
     kind, raw = item
-    once = canonicalize(kind, raw)
+    try:
+        once = canonicalize(kind, raw)
+    except InvalidObservable:
+        # The generators can draw a public suffix ("go.jp", "ne.jp"): not a value to hold.
+        assume(False)
     assert canonicalize(kind, once) == once
 
 
