@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
@@ -107,9 +108,11 @@ class Annotator:
     @property
     def index(self) -> Any:
         if self._index is None:
+            from django.conf import settings
+
             from hakusan.domain.warninglists import WarninglistIndex
 
-            self._index = WarninglistIndex.packaged()
+            self._index = WarninglistIndex.packaged(cache_dir=Path(settings.DATA_DIR) / "cache")
         return self._index
 
     @property

@@ -29,11 +29,15 @@ import functools
 import gc
 import hashlib
 import json
+import os
+import pickle
 import re
 import socket
+import sys
 import threading
 from bisect import bisect_right as _bisect_right
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 
 import numpy as np
 from publicsuffixlist import PublicSuffixList
@@ -368,14 +372,24 @@ class WarninglistIndex:
                 exact.setdefault(t, _PairDict()).add(keys, order, suffix=False)
 
     @classmethod
-    def packaged(cls) -> "WarninglistIndex":
-        """The index of every list shipped in ``pymispwarninglists``; built once per process."""
+    def packaged(cls, cache_dir: Path | None = None) -> "WarninglistIndex":
+        """The index of every list shipped in ``pymispwarninglists``; built once per process.
+
+        ``cache_dir``: keep the built index there as a pickle (a few seconds to load instead of
+        8-16 s to build, for every CLI run and server start). The file name carries a key of
+        the package version, this module's source and the Python version, so an upgrade
+        rebuilds it. Only a directory the service alone writes to (the data directory) may be
+        given: unpickling runs code from the file."""
         index = _PACKAGED.get("index")
         if index is None:
             with _PACKAGED_LOCK:
                 index = _PACKAGED.get("index")
                 if index is None:
-                    index = cls.build(load_packaged_lists())
+                    index = _load_cached(cache_dir) if cache_dir is not None else None
+                    if index is None:
+                        index = cls.build(load_packaged_lists())
+                        if cache_dir is not None:
+                            _store_cached(cache_dir, index)
                     _PACKAGED["index"] = index
         return index
 
@@ -602,6 +616,50 @@ def _has_own_path(url: str, host_end: int) -> bool:
 
 _PACKAGED: dict[str, WarninglistIndex] = {}
 _PACKAGED_LOCK = threading.Lock()
+
+
+def _cache_file(cache_dir: Path) -> Path:
+    from importlib.metadata import version as package_version
+
+    key = hashlib.sha256(
+        "/".join(
+            [
+                package_version("pymispwarninglists"),
+                str(MATCHER_VERSION),
+                sys.version,
+                hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+            ]
+        ).encode()
+    ).hexdigest()[:16]
+    return cache_dir / f"warninglists-{key}.pickle"
+
+
+def _load_cached(cache_dir: Path) -> WarninglistIndex | None:
+    path = _cache_file(cache_dir)
+    try:
+        with path.open("rb") as handle:
+            index = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception:  # a torn or foreign file: rebuild (and overwrite it)
+        return None
+    return index if isinstance(index, WarninglistIndex) else None
+
+
+def _store_cached(cache_dir: Path, index: WarninglistIndex) -> None:
+    """Write atomically (temporary file, then rename) and drop caches of other versions."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        path = _cache_file(cache_dir)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+        for old in cache_dir.glob("warninglists-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:  # a read-only data directory: the index still works, only uncached
+        return
 
 
 @functools.cache
