@@ -39,13 +39,11 @@ Problems that make the whole file unusable (unknown format or encoding, a CSV he
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
 import re
 import unicodedata
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,7 +51,13 @@ from enum import StrEnum
 from typing import BinaryIO, Final
 
 from hakusan.domain.intake.drafts import parse_datetime
-from hakusan.domain.intake.parse import RowError
+from hakusan.domain.intake.parse import (
+    Line,
+    LineSource,
+    RowError,
+    decode_line,
+    resolve_encoding,
+)
 from hakusan.domain.observables import InvalidObservable, ObservableType, canonicalize, detect
 
 from .misp import IP, UnsupportedMispType, split_misp
@@ -111,15 +115,6 @@ MISP_FIELDS: Final = (
     "event_tag",
 )
 _MISP_MARKERS: Final = frozenset({"uuid", "event_id", "category", "to_ids", "attribute_tag"})
-
-_UTF8_BOM: Final = codecs.BOM_UTF8
-_ENCODINGS: Final = {
-    "utf-8": "utf-8",
-    "utf-8-sig": "utf-8",
-    "cp932": "cp932",
-    "shift_jis": "cp932",
-    "euc_jp": "euc_jp",
-}
 
 
 class IndicatorFormat(StrEnum):
@@ -327,56 +322,7 @@ def _times(first: datetime | None, last: datetime | None) -> tuple[datetime | No
 # -- physical lines ----------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Line:
-    number: int
-    offset: int
-    data: bytes
-    too_long: bool = False
-
-
-class _Lines:
-    """Physical lines of a binary stream with numbers and byte offsets, and a push-back."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-        self._number = 0
-        self._offset = 0
-        self._pushed: deque[_Line] = deque()
-
-    def next(self) -> _Line | None:
-        if self._pushed:
-            return self._pushed.popleft()
-        data = self._stream.readline(MAX_RECORD_BYTES + 1)
-        if not data:
-            return None
-        size = len(data)
-        too_long = size > MAX_RECORD_BYTES and not data.endswith(b"\n")
-        if too_long:
-            data = data[:MAX_RECORD_BYTES]
-            while chunk := self._stream.readline(1 << 16):
-                size += len(chunk)
-                if chunk.endswith(b"\n"):
-                    break
-        offset = self._offset
-        if self._number == 0 and data.startswith(_UTF8_BOM):
-            data, offset = data[len(_UTF8_BOM) :], offset + len(_UTF8_BOM)
-        self._number += 1
-        self._offset += size
-        return _Line(self._number, offset, data, too_long)
-
-    def push_back(self, lines: Sequence[_Line]) -> None:
-        self._pushed.extendleft(reversed(lines))
-
-
-def _decode(line: _Line, encoding: str) -> tuple[str, int | None]:
-    try:
-        return line.data.decode(encoding), None
-    except UnicodeDecodeError as exc:
-        return line.data.decode(encoding, "replace"), line.offset + exc.start
-
-
-def _bad_byte(line: _Line, offset: int, encoding: str) -> str:
+def _bad_byte(line: Line, offset: int, encoding: str) -> str:
     byte = line.data[offset - line.offset]
     return f"invalid {encoding} byte 0x{byte:02X} on line {line.number} at byte offset {offset}"
 
@@ -386,7 +332,7 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_RAW_CHARS else text[:MAX_RAW_CHARS] + " …[truncated]"
 
 
-def _too_long(line: _Line) -> RowError:
+def _too_long(line: Line) -> RowError:
     raw = line.data[:2000].decode("utf-8", "replace")
     return RowError(
         line.number,
@@ -413,10 +359,10 @@ def parse_indicators(
     non-comment line decides: ``{`` is JSON Lines, a header naming MISP's columns is MISP,
     a header with a ``value`` column is CSV, anything else is a plain list.
     """
-    enc = _resolve_encoding(encoding)
+    enc = resolve_encoding(encoding)
     if isinstance(stream, io.RawIOBase):
         stream = io.BufferedReader(stream)
-    lines = _Lines(stream)
+    lines = LineSource(stream)
     first = _first_content_line(lines)
     resolved = _resolve_format(fmt, filename, first, enc)
     if first is None:
@@ -433,24 +379,9 @@ def parse_indicators(
     return _parse_csv(lines, enc, first, misp=resolved is IndicatorFormat.MISP)
 
 
-def _resolve_encoding(encoding: str | None) -> str:
-    if encoding is None:
-        return "utf-8"
-    alias = encoding.strip().lower().replace("_", "-")
-    if alias in ("windows-31j", "x-sjis", "ms-932", "sjis"):
-        return "cp932"
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        raise ValueError(f"unknown encoding {encoding!r}") from None
-    if name not in _ENCODINGS:
-        raise ValueError(f"unsupported encoding {encoding!r}; use UTF-8, cp932 or EUC-JP")
-    return _ENCODINGS[name]
-
-
-def _first_content_line(lines: _Lines) -> _Line | None:
+def _first_content_line(lines: LineSource) -> Line | None:
     """Peek at the first line that is neither blank nor a ``#`` comment (pushed back)."""
-    seen: list[_Line] = []
+    seen: list[Line] = []
     while (line := lines.next()) is not None:
         seen.append(line)
         stripped = line.data.strip()
@@ -462,7 +393,7 @@ def _first_content_line(lines: _Lines) -> _Line | None:
     return None
 
 
-def _header_names(line: _Line, encoding: str) -> list[str]:
+def _header_names(line: Line, encoding: str) -> list[str]:
     text = line.data.decode(encoding, "replace").strip()
     delimiter = "\t" if "\t" in text and "," not in text else ","
     try:
@@ -473,7 +404,7 @@ def _header_names(line: _Line, encoding: str) -> list[str]:
 
 
 def _resolve_format(
-    fmt: IndicatorFormat | str | None, filename: str, first: _Line | None, encoding: str
+    fmt: IndicatorFormat | str | None, filename: str, first: Line | None, encoding: str
 ) -> IndicatorFormat:
     if fmt is not None:
         resolved = _FORMAT_ALIASES.get(str(fmt).strip().lower().lstrip("."))
@@ -506,7 +437,7 @@ _PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9_|\- ]{0,40}):(.*)$", re.DOTALL)
 _NOTE = re.compile(r"\s+#\s?")
 
 
-def _plain_row(text: str, line: _Line) -> list[IndicatorRow | RowError]:
+def _plain_row(text: str, line: Line) -> list[IndicatorRow | RowError]:
     note_at = _NOTE.search(text)
     body = (text[: note_at.start()] if note_at else text).strip()
     note = text[note_at.end() :].strip() if note_at else ""
@@ -537,12 +468,12 @@ def _plain_row(text: str, line: _Line) -> list[IndicatorRow | RowError]:
     return out
 
 
-def _parse_plain(lines: _Lines, encoding: str) -> Iterator[ParsedIndicator]:
+def _parse_plain(lines: LineSource, encoding: str) -> Iterator[ParsedIndicator]:
     while (line := lines.next()) is not None:
         if line.too_long:
             yield line.number, _too_long(line)
             continue
-        text, bad = _decode(line, encoding)
+        text, bad = decode_line(line, encoding)
         stripped = text.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -564,12 +495,12 @@ class _RecordTooLarge(Exception):
 class _Feed:
     """Decoded lines for ``csv.reader``, remembering the lines of the current record."""
 
-    def __init__(self, lines: _Lines, encoding: str) -> None:
+    def __init__(self, lines: LineSource, encoding: str) -> None:
         self.source = lines
         self.encoding = encoding
-        self.lines: list[_Line] = []
+        self.lines: list[Line] = []
         self.texts: list[str] = []
-        self.bad: tuple[_Line, int] | None = None
+        self.bad: tuple[Line, int] | None = None
         self.size = 0
 
     def start(self) -> None:
@@ -588,7 +519,7 @@ class _Feed:
             raise _RecordTooLarge(f"line {line.number} is longer than {MAX_RECORD_BYTES:,} bytes")
         if len(self.lines) > MAX_RECORD_LINES or self.size > MAX_RECORD_BYTES:
             raise _RecordTooLarge("the record is too long (unbalanced quote?)")
-        text, bad = _decode(line, self.encoding)
+        text, bad = decode_line(line, self.encoding)
         if bad is not None and self.bad is None:
             self.bad = (line, bad)
         self.texts.append(text)
@@ -652,9 +583,9 @@ def _records(feed: _Feed, reader: Iterator[list[str]]) -> Iterator[_Record]:
 
 
 def _parse_csv(
-    lines: _Lines, encoding: str, first: _Line, *, misp: bool
+    lines: LineSource, encoding: str, first: Line, *, misp: bool
 ) -> Iterator[ParsedIndicator]:
-    header_text, _ = _decode(first, encoding)
+    header_text, _ = decode_line(first, encoding)
     delimiter = "\t" if "\t" in header_text and "," not in header_text else ","
     feed = _Feed(lines, encoding)
     records = _records(feed, csv.reader(feed, delimiter=delimiter, strict=True))
@@ -823,7 +754,7 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return result
 
 
-def _parse_jsonl(lines: _Lines, encoding: str) -> Iterator[ParsedIndicator]:
+def _parse_jsonl(lines: LineSource, encoding: str) -> Iterator[ParsedIndicator]:
     known = set(CSV_FIELDS)
     warned: set[str] = set()
     while (line := lines.next()) is not None:
@@ -832,7 +763,7 @@ def _parse_jsonl(lines: _Lines, encoding: str) -> Iterator[ParsedIndicator]:
             continue
         if not line.data.strip():
             continue
-        text, bad = _decode(line, encoding)
+        text, bad = decode_line(line, encoding)
         if bad is not None:
             yield (
                 line.number,

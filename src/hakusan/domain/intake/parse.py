@@ -112,24 +112,25 @@ ParsedRow = tuple[int, ReportDraft | RowError]
 
 
 @dataclass(slots=True)  # not frozen: frozen dataclasses are slow to create, and this is hot
-class _Line:
+class Line:
     number: int  # 1-based
     offset: int  # file offset of data[0]
     data: bytes  # with its terminator; cut to MAX_RECORD_BYTES when too_long
     too_long: bool = False
 
 
-class _LineSource:
-    """Physical lines of a binary stream with numbers and offsets, and a push-back queue."""
+class LineSource:
+    """Physical lines of a binary stream with numbers and offsets, and a push-back queue.
+    Shared by every streaming importer (reports here, indicators in domain.indicators)."""
 
     def __init__(self, stream: BinaryIO) -> None:
         self._stream = stream
         self._number = 0
         self._offset = 0
-        self._pushed: deque[_Line] = deque()
+        self._pushed: deque[Line] = deque()
         self.had_bom = False
 
-    def next(self) -> _Line | None:
+    def next(self) -> Line | None:
         if self._pushed:
             return self._pushed.popleft()
         data = self._stream.readline(MAX_RECORD_BYTES + 1)
@@ -149,10 +150,18 @@ class _LineSource:
             self.had_bom = True
         self._number += 1
         self._offset += size
-        return _Line(self._number, offset, data, too_long)
+        return Line(self._number, offset, data, too_long)
 
-    def push_back(self, lines: Sequence[_Line]) -> None:
+    def push_back(self, lines: Sequence[Line]) -> None:
         self._pushed.extendleft(reversed(lines))
+
+
+def decode_line(line: Line, encoding: str) -> tuple[str, int | None]:
+    """The line's text, and the file offset of its first undecodable byte (or None)."""
+    try:
+        return line.data.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        return line.data.decode(encoding, "replace"), line.offset + exc.start
 
 
 def _is_blank(data: bytes) -> bool:
@@ -163,14 +172,10 @@ class _Decoder:
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
 
-    def decode(self, line: _Line) -> tuple[str, int | None]:
-        """The line's text, and the file offset of its first undecodable byte (or None)."""
-        try:
-            return line.data.decode(self.encoding), None
-        except UnicodeDecodeError as exc:
-            return line.data.decode(self.encoding, "replace"), line.offset + exc.start
+    def decode(self, line: Line) -> tuple[str, int | None]:
+        return decode_line(line, self.encoding)
 
-    def describe_bad_byte(self, line: _Line, offset: int) -> str:
+    def describe_bad_byte(self, line: Line, offset: int) -> str:
         byte = line.data[offset - line.offset]
         message = (
             f"invalid {_encoding_label(self.encoding)} byte 0x{byte:02X} "
@@ -205,7 +210,7 @@ def _clip(text: str) -> str:
     return text
 
 
-def _too_long_message(line: _Line) -> str:
+def _too_long_message(line: Line) -> str:
     return f"line {line.number} is longer than {MAX_RECORD_BYTES:,} bytes; it was skipped"
 
 
@@ -229,10 +234,10 @@ def parse_reports(
     here, before any row, when the file cannot be imported at all. The returned iterator never
     raises for bad content; an I/O error of ``stream`` propagates.
     """
-    decoder = _Decoder(_resolve_encoding(encoding))
+    decoder = _Decoder(resolve_encoding(encoding))
     if isinstance(stream, io.RawIOBase):  # readline() on raw files reads byte by byte
         stream = io.BufferedReader(stream)
-    source = _LineSource(stream)
+    source = LineSource(stream)
     first = _first_non_blank(source)
     _check_start(source, first, decoder.encoding)
     resolved = _resolve_format(fmt, filename, first)
@@ -248,7 +253,7 @@ def parse_reports(
     return _parse_csv(source, decoder, first)
 
 
-def _resolve_encoding(encoding: str | None) -> str:
+def resolve_encoding(encoding: str | None) -> str:
     if encoding is None:
         return "utf-8"
     alias = encoding.strip().lower().replace("_", "-")
@@ -267,7 +272,7 @@ def _resolve_encoding(encoding: str | None) -> str:
 
 
 def _resolve_format(
-    fmt: ImportFormat | str | None, filename: str, first: _Line | None
+    fmt: ImportFormat | str | None, filename: str, first: Line | None
 ) -> ImportFormat:
     if fmt is not None:
         resolved = _FORMAT_ALIASES.get(str(fmt).strip().lower().lstrip("."))
@@ -282,9 +287,9 @@ def _resolve_format(
     return ImportFormat.CSV
 
 
-def _first_non_blank(source: _LineSource) -> _Line | None:
+def _first_non_blank(source: LineSource) -> Line | None:
     """Peek at the first non-blank line; it and the blank lines before it are pushed back."""
-    seen: list[_Line] = []
+    seen: list[Line] = []
     while (line := source.next()) is not None:
         seen.append(line)
         if line.too_long or not _is_blank(line.data):
@@ -295,7 +300,7 @@ def _first_non_blank(source: _LineSource) -> _Line | None:
     return None
 
 
-def _check_start(source: _LineSource, first: _Line | None, encoding: str) -> None:
+def _check_start(source: LineSource, first: Line | None, encoding: str) -> None:
     if source.had_bom and encoding != "utf-8":
         raise ValueError(
             f"the file starts with a UTF-8 byte-order mark but {_encoding_label(encoding)} "
@@ -317,12 +322,12 @@ class _RecordTooLarge(Exception):
 class _CsvFeed:
     """Iterator of decoded lines for csv.reader that remembers the lines of the current record."""
 
-    def __init__(self, source: _LineSource, decoder: _Decoder) -> None:
+    def __init__(self, source: LineSource, decoder: _Decoder) -> None:
         self.source = source
         self.decoder = decoder
-        self.lines: list[_Line] = []
+        self.lines: list[Line] = []
         self.texts: list[str] = []
-        self.bad: tuple[_Line, int] | None = None
+        self.bad: tuple[Line, int] | None = None
         self.size = 0
 
     def start_record(self) -> None:
@@ -425,7 +430,7 @@ def _csv_records(feed: _CsvFeed, reader: Iterator[list[str]]) -> Iterator[_Recor
         yield _Record(start.number, start.offset, cells, None)
 
 
-def _csv_error_message(detail: str, start: _Line, last: _Line) -> str:
+def _csv_error_message(detail: str, start: Line, last: Line) -> str:
     where = (
         f"line {last.number}"
         if last.number == start.number
@@ -440,7 +445,7 @@ def _csv_error_message(detail: str, start: _Line, last: _Line) -> str:
     return f"CSV: {detail} on {where}"
 
 
-def _parse_csv(source: _LineSource, decoder: _Decoder, first: _Line) -> Iterator[ParsedRow]:
+def _parse_csv(source: LineSource, decoder: _Decoder, first: Line) -> Iterator[ParsedRow]:
     header_text, _ = decoder.decode(first)
     delimiter = "\t" if "\t" in header_text and "," not in header_text else ","
     feed = _CsvFeed(source, decoder)
@@ -574,7 +579,7 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
 _MAX_UNKNOWN_KEYS_TRACKED: Final = 100
 
 
-def _parse_jsonl(source: _LineSource, decoder: _Decoder) -> Iterator[ParsedRow]:
+def _parse_jsonl(source: LineSource, decoder: _Decoder) -> Iterator[ParsedRow]:
     known = set(FIELDS)
     unknown_seen: set[str] = set()
     while (line := source.next()) is not None:
@@ -636,7 +641,7 @@ def _parse_jsonl(source: _LineSource, decoder: _Decoder) -> Iterator[ParsedRow]:
         yield line.number, _draft_or_error(values, line.number, line.offset, partial(_clip, text))
 
 
-def _json_object(text: str, line: _Line, encoding: str) -> dict[str, object] | RowError:
+def _json_object(text: str, line: Line, encoding: str) -> dict[str, object] | RowError:
     def error(message: str, offset: int = line.offset) -> RowError:
         return RowError(line.number, message, None, offset, _clip(text))
 
