@@ -12,8 +12,6 @@ The target run is ``--n 10000000`` (10 M sightings); the default is 1 M.
    take 2 % of the sightings (thousands each), N/50 warm values 18 % (about 9 each), and the
    other 80 % are values seen once; URLs, hosts and e-mail domains share N/50 registrable
    domains (so derived links repeat); sightings are spread over N/100 cases.
-   In the same pass it writes the rows the store ends up with (distinct observables with
-   ids, sightings with observable ids, duplicates per case folded) for the COPY floor.
 2. For each database, in a fresh worker process with a fresh database: ingests the raw file
    through ``hakusan.indicators.ingest.ingest`` (the store's one write path: set-based
    batches, warninglist flags, derived links, offline IP enrichment), streaming. Measures
@@ -22,9 +20,11 @@ The target run is ``--n 10000000`` (10 M sightings); the default is 1 M.
    work done, which a shared machine's load inflates less than wall time), peak RSS
    (``getrusage``) and the RSS growth during ingest (the warninglist index is loaded
    before, and counted apart).
-3. PostgreSQL only: ``COPY`` of the floor files into ``LIKE … INCLUDING ALL`` copies of the
-   observable and sighting tables (same indexes and constraints), timed the same way (wall
-   and CPU, client and backend): the floor. Ours as a fraction of it.
+3. PostgreSQL only, the floor: the rows the ingest left in the store's four tables
+   (observables with their flags, sightings, derived links, enrichment facts) dumped by
+   binary ``COPY … TO`` and ``COPY``-ed back into ``LIKE … INCLUDING ALL`` copies (same
+   indexes and constraints), timed the same way (wall and CPU, client and backend). Ours as
+   a fraction of it; also of the observables and sightings alone (the earlier passes' floor).
 4. Lookups: ``selectors.lookup(None, value)`` (the full operator view, every query the CLI
    and API run) on a uniform sample of the distinct observables, and apart on the hot
    values: p50/p99 in ms. Also EXPLAIN of the two key queries (the (type, value) unique
@@ -154,8 +154,7 @@ class Mix:
 
 
 def generate(n: int, directory: Path, seed: int = 20261126, samples: int = 2000) -> dict[str, Any]:
-    """Write input.csv (the raw input), floor_obs.csv and floor_sight.csv; return counts and
-    the lookup samples."""
+    """Write input.csv (the raw input); return counts and the lookup samples."""
     mix = Mix(n, seed)
     rng = mix.rng
     cases = max(1, n // 100)
@@ -163,22 +162,17 @@ def generate(n: int, directory: Path, seed: int = 20261126, samples: int = 2000)
     warm = [mix.any() for _ in range(max(1, n // 50))]
     end = datetime(2026, 11, 26, tzinfo=UTC)
     span = 365 * 86400
-    agg: dict[int, list[datetime]] = {}  # hot and warm observable id -> [first, last]
+    repeated: set[int] = set()  # hot and warm observables sighted
     pairs: set[tuple[int, int]] = set()  # hot and warm (observable, case) already written
     next_id = HOT + len(warm) + 1
     reservoir: list[tuple[str, str]] = []
     misp_bytes = 0  # the same rows as MISP's attribute CSV export would write them
     misp_fixed = 36 + 16 + 1 + 8 + 12 + 1  # uuid, category, to_ids, date, commas, newline
     distinct = 0
-    floor_sightings = 0
-    sighting_id = 0
+    folded_sightings = 0
     started = time.perf_counter()
-    with (
-        (directory / "input.csv").open("w", newline="") as raw,
-        (directory / "floor_obs.csv").open("w", newline="") as fobs,
-        (directory / "floor_sight.csv").open("w", newline="") as fsig,
-    ):
-        w_raw, w_obs, w_sig = csv.writer(raw), csv.writer(fobs), csv.writer(fsig)
+    with (directory / "input.csv").open("w", newline="") as raw:
+        w_raw = csv.writer(raw)
         for _ in range(n):
             r = rng.random()
             if r < 0.02:
@@ -196,55 +190,26 @@ def generate(n: int, directory: Path, seed: int = 20261126, samples: int = 2000)
             misp_bytes += misp_fixed + len(str(case)) + len(MISP_TYPE[kind]) + len(value)
             if oid > HOT + len(warm):  # seen once: its rows are final now
                 distinct += 1
-                w_obs.writerow((oid, kind, value, seen, seen, "[]", "x" * 16, ""))
                 if len(reservoir) < samples:
                     reservoir.append((kind, value))
                 elif (j := rng.randrange(distinct)) < samples:
                     reservoir[j] = (kind, value)
             else:
-                times = agg.get(oid)
-                if times is None:
-                    agg[oid] = [seen, seen]
-                else:
-                    times[0], times[1] = min(times[0], seen), max(times[1], seen)
+                repeated.add(oid)
                 if (oid, case) in pairs:
                     continue
                 pairs.add((oid, case))
-            sighting_id += 1
-            floor_sightings += 1
-            w_sig.writerow(
-                (
-                    sighting_id,
-                    oid,
-                    "case",
-                    case,
-                    "",
-                    seen,
-                    "amber",
-                    "",
-                    seen,
-                    1,
-                    50,
-                    "f",
-                    "[]",
-                    "",
-                    "",
-                )
-            )
-        named = {HOT + k + 1: v for k, v in enumerate(warm)} | {k + 1: v for k, v in enumerate(hot)}
-        for oid, (first, last) in agg.items():
-            kind, value = named[oid]
-            w_obs.writerow((oid, kind, value, first, last, "[]", "x" * 16, ""))
-            distinct += 1
+            folded_sightings += 1
+    distinct += len(repeated)
     warm_sample = rng.sample(warm, min(len(warm), samples // 20))
     # Uniform over distinct values: warm ones in their share of the distinct values.
-    share = len(agg) / max(1, distinct)
+    share = len(repeated) / max(1, distinct)
     uniform = reservoir[: int(samples * (1 - share))] + warm_sample[: int(samples * share) + 1]
     return {
         "n": n,
         "cases": cases,
         "distinct": distinct,
-        "floor_sightings": floor_sightings,
+        "folded_sightings": folded_sightings,
         "raw_bytes": (directory / "input.csv").stat().st_size,
         "misp_bytes": misp_bytes + len(MISP_HEADER),
         "generate_s": time.perf_counter() - started,
@@ -382,50 +347,62 @@ def ingest_run(path: Path, batch: int) -> dict[str, Any]:
 
 
 def floor_run(directory: Path) -> dict[str, Any]:
-    """COPY the store's rows into indexed copies of the tables (PostgreSQL)."""
+    """The floor (PostgreSQL): the rows the ingest left in the store's four tables, dumped
+    to files (binary ``COPY … TO``) and ``COPY``-ed back from them into ``LIKE … INCLUDING
+    ALL`` copies (same columns, indexes and constraints), in the store's own row order, timed
+    per table (wall, and CPU of this process and the backend). The same rows in the same
+    indexed tables, without working out what they are."""
     from django.db import connection
 
+    dumps = {}
     with connection.cursor() as c:
-        for table in ("indicators_observable", "indicators_sighting"):
+        for table in STORE_TABLES:
+            dumps[table] = directory / f"floor_{table}.bin"
+            with (
+                dumps[table].open("wb") as f,
+                c.copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy,
+            ):
+                for block in copy:
+                    f.write(block)
             c.execute(f"DROP TABLE IF EXISTS floor_{table}")
             c.execute(f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL)")
-    copies = [
-        (
-            "floor_obs.csv",
-            "floor_indicators_observable (id, type, value, first_seen, last_seen, "
-            "warninglist_hits, warninglist_version, expires_at)",
-            "",
-        ),
-        (
-            "floor_sight.csv",
-            "floor_indicators_sighting (id, observable_id, source_kind, source_id, original, "
-            "seen_at, tlp, created_by_id, last_seen, count, confidence, false_positive, tags, "
-            "provenance, comment)",
-            ", FORCE_NOT_NULL (original, provenance, comment)",
-        ),
-    ]
     pid = backend_pid()
-    backend_before = backend_cpu_s(pid)
-    cpu_before = cpu_s()
-    started = time.perf_counter()
+    tables: dict[str, dict[str, float]] = {}
+    for table, path in dumps.items():
+        backend_before = backend_cpu_s(pid)
+        cpu_before = cpu_s()
+        started = time.perf_counter()
+        with (
+            connection.cursor() as c,
+            path.open("rb") as f,
+            c.copy(f"COPY floor_{table} FROM STDIN (FORMAT binary)") as copy,
+        ):
+            while block := f.read(1 << 20):
+                copy.write(block)
+        tables[table] = {
+            "seconds": time.perf_counter() - started,
+            "cpu_s": cpu_s() - cpu_before + backend_cpu_s(pid) - backend_before,
+        }
     with connection.cursor() as c:
-        for name, target, not_null in copies:
-            with (
-                (directory / name).open("rb") as f,
-                c.copy(f"COPY {target} FROM STDIN (FORMAT csv{not_null})") as copy,
-            ):
-                while block := f.read(1 << 20):
-                    copy.write(block)
-    seconds = time.perf_counter() - started
-    cpu = cpu_s() - cpu_before + backend_cpu_s(pid) - backend_before
-    with connection.cursor() as c:
-        c.execute(
-            "SELECT pg_total_relation_size('floor_indicators_observable')"
-            " + pg_total_relation_size('floor_indicators_sighting')"
-        )
-        size = c.fetchone()[0]
-        c.execute("DROP TABLE floor_indicators_observable, floor_indicators_sighting")
-    return {"seconds": seconds, "bytes": size, "cpu_s": cpu}
+        for table in STORE_TABLES:
+            c.execute("SELECT pg_total_relation_size(%s)", [f"floor_{table}"])
+            tables[table]["bytes"] = c.fetchone()[0]
+            c.execute(f"DROP TABLE floor_{table}")
+            dumps[table].unlink()
+    narrow = STORE_TABLES[:2]  # observables and sightings: the floor of the earlier passes
+
+    def total(key: str, names: tuple[str, ...] = STORE_TABLES) -> float:
+        return sum(tables[t][key] for t in names)
+
+    return {
+        "seconds": total("seconds"),
+        "cpu_s": total("cpu_s"),
+        "bytes": int(total("bytes")),
+        "narrow_seconds": total("seconds", narrow),
+        "narrow_cpu_s": total("cpu_s", narrow),
+        "narrow_bytes": int(total("bytes", narrow)),
+        "tables": tables,
+    }
 
 
 def storage(db: str) -> dict[str, int]:
@@ -589,6 +566,14 @@ def report(results: dict[str, Any]) -> None:
         for db in dbs
     ]
     floor_cpu = pg["floor"].get("cpu_s", 0.0) if pg else 0.0
+    if pg:
+        narrow_rate = n / pg["floor"]["narrow_seconds"]
+        row(
+            "  floor of observables + sightings alone",
+            ["" for _ in dbs],
+            f"{narrow_rate:,.0f}",
+            f"{n / pg['ingest']['seconds'] / narrow_rate:.0%}",
+        )
     row(
         "CPU s (ours + PG backend)",
         [f"{c:,.1f}" for c in cpu],

@@ -112,3 +112,19 @@ def test_a_value_stored_concurrently_falls_back_to_the_upsert(monkeypatch) -> No
     assert len(after["observables"]) == len(before["observables"])
     counts = {(s[0], s[1], s[2]): s[3] for s in after["sightings"]}
     assert counts[(("ipv4", "192.0.2.7"), "feed", 1)] == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL write paths")
+def test_ids_drawn_apart_are_all_returned() -> None:
+    """Ids are returned as a range when the sequence handed them out contiguously, and one by
+    one when it did not (another writer drew some meanwhile; here: a step of 3)."""
+    with connection.cursor() as cursor:
+        contiguous = ingest._reserve_ids(cursor, 5)
+        assert isinstance(contiguous, range) and len(contiguous) == 5
+        cursor.execute("SELECT pg_get_serial_sequence('indicators_observable', 'id')")
+        (sequence,) = cursor.fetchone()
+        cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 3")
+        apart = ingest._reserve_ids(cursor, 4)
+        cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 1")
+    assert list(apart) == [apart[0] + 3 * k for k in range(4)]
+    assert apart[0] > contiguous[-1]
