@@ -34,7 +34,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from .models import MAX_VALUE_LENGTH
+from .models import MAX_VALUE_LENGTH, Attribution
 
 log = logging.getLogger(__name__)
 
@@ -466,6 +466,20 @@ def _pg_durability_barrier() -> None:
         cursor.execute("SELECT pg_current_xact_id()")
 
 
+def _attribution_ids(cursor: Any, texts: set[str]) -> dict[str, int]:
+    """The ids of the attributions the batch's facts credit (one or two texts), stored when
+    new. Within the writer's transaction, so a rolled-back batch leaves none behind."""
+    table = Attribution._meta.db_table
+    found: dict[str, int] = {}
+    for text in sorted(texts):
+        cursor.execute(
+            f"INSERT INTO {table} (text) VALUES (%s) ON CONFLICT (text) DO NOTHING", [text]
+        )
+        cursor.execute(f"SELECT id FROM {table} WHERE text = %s", [text])
+        found[text] = cursor.fetchone()[0]
+    return found
+
+
 def write(batch: Batch, version: str, *, user_id: int | None = None) -> IngestStats:
     stats = IngestStats(
         offered=batch.offered,
@@ -506,12 +520,12 @@ CREATE TEMP TABLE IF NOT EXISTS hk_stage_sight_v3 (
 CREATE TEMP TABLE IF NOT EXISTS hk_stage_link_v3 (
     from_type text COLLATE "C", from_value text COLLATE "C", kind text,
     to_type text COLLATE "C", to_value text COLLATE "C");
-CREATE TEMP TABLE IF NOT EXISTS hk_stage_fact_v3 (
+CREATE TEMP TABLE IF NOT EXISTS hk_stage_fact_v4 (
     type text COLLATE "C", value text COLLATE "C", enricher text, key text, fact text,
-    attribution text);
+    attribution bigint);
 CREATE TEMP TABLE IF NOT EXISTS hk_ids_v3 (
     type text COLLATE "C", value text COLLATE "C", id bigint, new boolean);
-TRUNCATE hk_stage_obs_v3, hk_stage_sight_v3, hk_stage_link_v3, hk_stage_fact_v3, hk_ids_v3;
+TRUNCATE hk_stage_obs_v3, hk_stage_sight_v3, hk_stage_link_v3, hk_stage_fact_v4, hk_ids_v3;
 """
 _PG_COPY = {
     "hk_stage_obs_v3": ["text", "text", "timestamptz", "timestamptz", "text"],
@@ -520,7 +534,7 @@ _PG_COPY = {
         *("text", "text", "text", "text"),
     ],
     "hk_stage_link_v3": ["text", "text", "text", "text", "text"],
-    "hk_stage_fact_v3": ["text", "text", "text", "text", "text", "text"],
+    "hk_stage_fact_v4": ["text", "text", "text", "text", "text", "int8"],
 }
 
 _PG_MERGE = """
@@ -571,13 +585,13 @@ JOIN hk_ids_v3 f ON f.type = l.from_type AND f.value = l.from_value
 JOIN hk_ids_v3 t ON t.type = l.to_type AND t.value = l.to_value
 ORDER BY f.id, l.kind, t.id
 ON CONFLICT DO NOTHING;
-INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, attribution, at)
-SELECT i.id, f.enricher, f.key, f.fact, f.attribution, now() FROM hk_stage_fact_v3 f
+INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, attribution_id, at)
+SELECT i.id, f.enricher, f.key, f.fact, f.attribution, now() FROM hk_stage_fact_v4 f
 JOIN hk_ids_v3 i ON i.type = f.type AND i.value = f.value
 ORDER BY i.id, f.enricher, f.key
 ON CONFLICT (observable_id, enricher, key) DO UPDATE SET
-    value = excluded.value, attribution = excluded.attribution, at = excluded.at
-WHERE (e.value, e.attribution) IS DISTINCT FROM (excluded.value, excluded.attribution);
+    value = excluded.value, attribution_id = excluded.attribution_id, at = excluded.at
+WHERE (e.value, e.attribution_id) IS DISTINCT FROM (excluded.value, excluded.attribution_id);
 RESET work_mem;
 RESET enable_mergejoin;
 """
@@ -620,10 +634,11 @@ def _write_postgresql_staged(
                 ((s[0], s[1], kind, t[0], t[1]) for s, kind, t in batch.links),
             )
         if batch.facts:
+            credit = _attribution_ids(cursor, {f[4] for f in batch.facts})
             _copy_rows(
                 cursor,
-                "hk_stage_fact_v3",
-                ((k[0], k[1], e, fk, fv, a) for k, e, fk, fv, a in batch.facts),
+                "hk_stage_fact_v4",
+                ((k[0], k[1], e, fk, fv, credit[a]) for k, e, fk, fv, a in batch.facts),
             )
         cursor.execute(_PG_MERGE, {"version": version, "user": user_id})
         cursor.nextset()  # the ids of the values already stored and unchanged
@@ -652,7 +667,7 @@ _PG_SIGHT_TYPES = [
     *("text", "jsonb", "text", "text", "int8"),
 ]
 _PG_LINK_TYPES = ["int8", "text", "int8"]
-_PG_FACT_TYPES = ["int8", "text", "text", "text", "text", "timestamptz"]
+_PG_FACT_TYPES = ["int8", "text", "text", "text", "int8", "timestamptz"]
 
 # The batch's keys and the rows of stored values go to temporary tables by binary COPY
 # (parameters would be quoted in Python, element by element).
@@ -665,9 +680,9 @@ CREATE TEMP TABLE IF NOT EXISTS hk_old_sight_v4 (
     seen_at timestamptz, last_seen timestamptz, count integer, confidence smallint, tlp text,
     tags text, provenance text, comment text);
 CREATE TEMP TABLE IF NOT EXISTS hk_old_link_v4 (from_id bigint, kind text, to_id bigint);
-CREATE TEMP TABLE IF NOT EXISTS hk_old_fact_v4 (
-    observable_id bigint, enricher text, key text, value text, attribution text);
-TRUNCATE hk_probe_v4, hk_widen_v4, hk_old_sight_v4, hk_old_link_v4, hk_old_fact_v4;
+CREATE TEMP TABLE IF NOT EXISTS hk_old_fact_v5 (
+    observable_id bigint, enricher text, key text, value text, attribution_id bigint);
+TRUNCATE hk_probe_v4, hk_widen_v4, hk_old_sight_v4, hk_old_link_v4, hk_old_fact_v5;
 """
 _PG_FAST_COPY = {
     "hk_probe_v4": ["int8", "text", "text"],
@@ -677,7 +692,7 @@ _PG_FAST_COPY = {
         *("text", "text", "text", "text"),
     ],
     "hk_old_link_v4": ["int8", "text", "int8"],
-    "hk_old_fact_v4": ["int8", "text", "text", "text", "text"],
+    "hk_old_fact_v5": ["int8", "text", "text", "text", "int8"],
 }
 _PG_PROBE = """
 SET LOCAL enable_hashjoin = off;
@@ -732,11 +747,11 @@ SELECT from_id, kind, to_id FROM hk_old_link_v4 ORDER BY from_id, kind, to_id
 ON CONFLICT DO NOTHING
 """
 _PG_FACT_UPSERT = """
-INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, attribution, at)
-SELECT t.*, now() FROM hk_old_fact_v4 t ORDER BY t.observable_id, t.enricher, t.key
+INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, attribution_id, at)
+SELECT t.*, now() FROM hk_old_fact_v5 t ORDER BY t.observable_id, t.enricher, t.key
 ON CONFLICT (observable_id, enricher, key) DO UPDATE SET
-    value = excluded.value, attribution = excluded.attribution, at = excluded.at
-WHERE (e.value, e.attribution) IS DISTINCT FROM (excluded.value, excluded.attribution)
+    value = excluded.value, attribution_id = excluded.attribution_id, at = excluded.at
+WHERE (e.value, e.attribution_id) IS DISTINCT FROM (excluded.value, excluded.attribution_id)
 """
 
 
@@ -897,7 +912,8 @@ def _write_postgresql_direct(
         if batch.facts:
             # One fact per (observable, enricher, key): the last one offered wins, as the
             # upsert would have it.
-            facts = {(ids[k], e, fk): (fv, a) for k, e, fk, fv, a in batch.facts}
+            credit = _attribution_ids(cursor, {f[4] for f in batch.facts})
+            facts = {(ids[k], e, fk): (fv, credit[a]) for k, e, fk, fv, a in batch.facts}
             stored_ids = {ids[k] for k in stored}
             fresh_facts = sorted(
                 (oid, e, fk, fv, a)
@@ -912,12 +928,12 @@ def _write_postgresql_direct(
                 _copy_into(
                     cursor,
                     "indicators_enrichment",
-                    "observable_id, enricher, key, value, attribution, at",
+                    "observable_id, enricher, key, value, attribution_id, at",
                     _PG_FACT_TYPES,
                     ((*f, at) for f in fresh_facts),
                 )
             if old_facts:
-                _copy_temp(cursor, "hk_old_fact_v4", old_facts)
+                _copy_temp(cursor, "hk_old_fact_v5", old_facts)
                 cursor.execute(_PG_FACT_UPSERT)
     return len(new_keys), len(batch.sightings), new_rows
 
@@ -985,11 +1001,11 @@ VALUES (%s, %s, %s) ON CONFLICT DO NOTHING
 """
 
 _SQLITE_FACTS = """
-INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, attribution, at)
+INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, attribution_id, at)
 VALUES (%s, %s, %s, %s, %s, %s)
 ON CONFLICT (observable_id, enricher, key) DO UPDATE SET
-    value = excluded.value, attribution = excluded.attribution, at = excluded.at
-WHERE e.value IS NOT excluded.value OR e.attribution IS NOT excluded.attribution
+    value = excluded.value, attribution_id = excluded.attribution_id, at = excluded.at
+WHERE e.value IS NOT excluded.value OR e.attribution_id IS NOT excluded.attribution_id
 """
 
 
@@ -1046,8 +1062,9 @@ def _write_sqlite(batch: Batch, version: str, user_id: int | None) -> tuple[int,
             )
         if batch.facts:
             at = adapt(timezone.now())
+            credit = _attribution_ids(cursor, {f[4] for f in batch.facts})
             cursor.executemany(
                 _SQLITE_FACTS,
-                sorted((ids[k], e, fk, fv, a, at) for k, e, fk, fv, a in batch.facts),
+                sorted((ids[k], e, fk, fv, credit[a], at) for k, e, fk, fv, a in batch.facts),
             )
     return int(new_obs), len(batch.sightings), int(new_rows)

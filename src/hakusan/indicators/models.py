@@ -171,6 +171,21 @@ class ObservableLink(models.Model):
         verbose_name_plural = _("observable links")
 
 
+class Attribution(models.Model):
+    """The credit a data source's licence requires beside its facts ("ASN data: RouteViews …
+    CC BY 4.0, via @ip-location-db/asn 2.3.x"): stored once and referenced by every fact,
+    rather than repeated on each (it was most of a fact's row)."""
+
+    text = models.CharField(_("attribution"), max_length=500, unique=True)
+
+    class Meta:
+        verbose_name = _("attribution")
+        verbose_name_plural = _("attributions")
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class Enrichment(models.Model):
     """A fact about an observable from an enricher (IP → ASN, AS organisation, country), with
     the attribution its data licence requires. One per (observable, enricher, key)."""
@@ -187,7 +202,15 @@ class Enrichment(models.Model):
     enricher = models.CharField(_("enricher"), max_length=40)
     key = models.CharField(_("key"), max_length=40)
     value = models.CharField(_("value"), max_length=500)
-    attribution = models.CharField(_("attribution"), max_length=500)
+    # No database constraint, as above: the bulk writers take the id from the table in the
+    # same transaction, and attributions are never deleted (PROTECT).
+    attribution = models.ForeignKey(
+        Attribution,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:

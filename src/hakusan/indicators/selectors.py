@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from .choices import SourceKind
-from .models import Enrichment, IndicatorSource, Observable, ObservableLink, Sighting
+from .models import Attribution, Enrichment, IndicatorSource, Observable, ObservableLink, Sighting
 
 MAX_SOURCES = 200
 LOOKUP_LIMIT = 50  # sightings listed per group in a lookup; the rest are counted
@@ -280,6 +280,7 @@ _OBS = Observable._meta.db_table
 _SIGHT = Sighting._meta.db_table
 _LINK = ObservableLink._meta.db_table
 _FACT = Enrichment._meta.db_table
+_CREDIT = Attribution._meta.db_table
 
 
 def _dt(value: Any) -> datetime | None:
@@ -404,8 +405,9 @@ def _lookup_postgresql_sql(full: bool) -> str:
         f" (SELECT count(*) FROM (SELECT 1 FROM {_LINK} WHERE to_observable_id = o.id"
         f" LIMIT {SHARED_CAP}) capped),"
         f" {sample.format(target='o.id') if full else 'NULL'},"
-        " (SELECT json_agg(json_build_array(enricher, key, value, attribution, at)"
-        f" ORDER BY enricher, key) FROM {_FACT} WHERE observable_id = o.id),"
+        " (SELECT json_agg(json_build_array(e.enricher, e.key, e.value, a.text, e.at)"
+        f" ORDER BY e.enricher, e.key) FROM {_FACT} e JOIN {_CREDIT} a"
+        " ON a.id = e.attribution_id WHERE e.observable_id = o.id),"
         f" {listing}"
         f" FROM {_OBS} o WHERE o.type = %s AND o.value = %s"
     )
@@ -474,8 +476,9 @@ def lookup(user: Any, raw: str, *, type: str | None = None, now: datetime | None
             key,
         ),
         (
-            f"SELECT enricher, key, value, attribution, at FROM {_FACT}"
-            f" WHERE observable_id = {_ID} ORDER BY enricher, key",
+            f"SELECT e.enricher, e.key, e.value, a.text, e.at FROM {_FACT} e"
+            f" JOIN {_CREDIT} a ON a.id = e.attribution_id"
+            f" WHERE e.observable_id = {_ID} ORDER BY e.enricher, e.key",
             key,
         ),
     ]

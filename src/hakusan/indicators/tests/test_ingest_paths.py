@@ -67,8 +67,8 @@ def snapshot() -> dict[str, Any]:
             for x in ObservableLink.objects.all()
         ),
         "facts": sorted(
-            (by_id[f.observable_id], f.enricher, f.key, f.value, f.attribution)
-            for f in Enrichment.objects.all()
+            (by_id[f.observable_id], f.enricher, f.key, f.value, f.attribution.text)
+            for f in Enrichment.objects.select_related("attribution")
         ),
     }
 
