@@ -231,8 +231,30 @@ def test_ip_enrichment_and_asn_link(analyst, source) -> None:
     ).exists()
     assert not Enrichment.objects.filter(observable__value="192.0.2.1").exists()  # special use
     looked = selectors.lookup(None, "8.8.8.8")
-    assert {e["key"] for e in looked["enrichment"]} >= {"asn", "country"}
+    assert {e["key"] for e in looked["enrichment"]} >= {"asn", "as_org", "country"}
     assert all(e["attribution"] for e in looked["enrichment"])
+
+
+def test_an_as_organisation_is_kept_once_on_the_as(analyst, source) -> None:
+    """Addresses of one AS share its organisation fact, stored on the AS observable; each
+    address's lookup still shows it, and the AS's own lookup has it."""
+    services.import_indicators(analyst, source, [row("8.8.8.8", "ipv4"), row("8.8.4.4", "ipv4")])
+    if not Enrichment.objects.exists():
+        pytest.skip("the offline IP data is not installed (make install)")
+    orgs = Enrichment.objects.filter(key="as_org")
+    assert list(orgs.values_list("observable__value", flat=True)) == ["AS15169"]
+    assert not Enrichment.objects.filter(observable__value="8.8.4.4", key="as_org").exists()
+    org = orgs.get().value
+    for value in ("8.8.8.8", "8.8.4.4", "AS15169"):
+        facts = {e["key"]: e["value"] for e in selectors.lookup(None, value)["enrichment"]}
+        assert facts["as_org"] == org, value
+    # Enriching again (the maintenance job) adds no second copy.
+    from hakusan.indicators.services import enrich_pending
+
+    Enrichment.objects.filter(observable__value="8.8.4.4").delete()
+    enrich_pending()
+    assert Enrichment.objects.filter(key="as_org").count() == 1
+    assert Enrichment.objects.filter(observable__value="8.8.4.4", key="asn").exists()
 
 
 def test_reflag_job_recomputes_stale_flags(analyst, source) -> None:

@@ -42,6 +42,10 @@ BATCH = 50_000
 _CACHE_LIMIT = 200_000  # per cache; a full cache is dropped, so memory stays bounded
 
 Key = tuple[str, str]  # (type, canonical value)
+# A fact to store: (observable key, enricher, fact key, value, attribution text).
+Fact = tuple[Key, str, str, str, str]
+# An enricher's result for a key: a Fact's fields and what it is about ("" or "asn").
+FoundFact = tuple[Key, str, str, str, str, str]
 IP_TYPES = frozenset({"ipv4", "ipv6"})
 # The types ``derive`` links from (url → host, registrable; domain → registrable; email →
 # domain; a /32 or /128 cidr → its address); other types are not asked.
@@ -192,8 +196,8 @@ class Annotator:
                     log.warning("enricher %s is unavailable, skipped: %s", cls.NAME, exc)
         return self._enrichers
 
-    def enrich(self, keys: Iterable[Key]) -> list[tuple[Key, str, str, str, str]]:
-        """Facts (key, enricher, fact key, value, attribution) for the IP keys. Not cached:
+    def enrich(self, keys: Iterable[Key]) -> list[FoundFact]:
+        """Facts (key, enricher, fact key, value, attribution, about) for the IP keys. Not cached:
         the store keeps one fact per (observable, enricher, key) and a rolled-back batch must
         not leave a value marked as enriched. An enricher that fails is disabled for the
         process with a warning."""
@@ -203,8 +207,8 @@ class Annotator:
         return enrich_with(self.enrichers(), todo)
 
 
-def enrich_with(enrichers: list[Any], keys: Sequence[Key]) -> list[tuple[Key, str, str, str, str]]:
-    facts: list[tuple[Key, str, str, str, str]] = []
+def enrich_with(enrichers: list[Any], keys: Sequence[Key]) -> list[FoundFact]:
+    facts: list[FoundFact] = []
     for enricher in list(enrichers):
         wanted = [k for k in keys if k[0] in enricher.TYPES]
         if not wanted:
@@ -218,9 +222,43 @@ def enrich_with(enrichers: list[Any], keys: Sequence[Key]) -> list[tuple[Key, st
         for key, found in zip(wanted, results, strict=True):
             for fact in found:
                 facts.append(
-                    (key, fact.enricher, fact.key, str(fact.value)[:500], fact.attribution[:500])
+                    (
+                        key,
+                        fact.enricher,
+                        fact.key,
+                        str(fact.value)[:500],
+                        fact.attribution[:500],
+                        fact.about,
+                    )
                 )
     return facts
+
+
+def attach_facts(batch: Batch, found: list[FoundFact]) -> None:
+    """Add enrichment results to ``batch``: an ``asn`` fact also links the address to its AS
+    observable (added to the batch, seen when the address was); a fact about the AS
+    (``about="asn"``, its organisation) is kept once on the AS, not on each of its addresses.
+    One fact per (observable, enricher, key), the last one found."""
+    observables = batch.observables
+    asn_of: dict[Key, Key] = {}
+    for key, _enricher, name, value, _credit, _about in found:
+        if name != "asn" or (asn := asn_key(value)) is None:
+            continue
+        asn_of[key] = asn
+        batch.links.add((key, "asn", asn))
+        span = observables[key]
+        known = observables.get(asn)
+        if known is None:
+            observables[asn] = [span[0], span[1]]
+        else:
+            known[0] = min(known[0], span[0])
+            known[1] = max(known[1], span[1])
+    kept: dict[tuple[Key, str, str], Fact] = {}
+    for key, enricher, name, value, credit, about in found:
+        subject = asn_of.get(key) if about == "asn" else key
+        if subject is not None:  # an AS fact with no AS named: nowhere to keep it
+            kept[(subject, enricher, name)] = (subject, enricher, name, value, credit)
+    batch.facts.extend(kept.values())
 
 
 def _derive(key: Key) -> tuple[tuple[str, Key], ...]:
@@ -265,7 +303,7 @@ class Batch:
     sightings: dict[tuple[str, str, str, int], list[Any]] = field(default_factory=dict)
     hits: dict[Key, str] = field(default_factory=dict)
     links: set[tuple[Key, str, Key]] = field(default_factory=set)
-    facts: list[tuple[Key, str, str, str, str]] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
     offered: int = 0
     input_keys: int = 0
 
@@ -338,19 +376,7 @@ def prepare(items: Iterable[SightingInput], notes: Annotator, *, enrich: bool = 
                     known[1] = max(known[1], span[1])
         todo = targets
     if enrich:
-        for fact in notes.enrich(observables):
-            batch.facts.append(fact)
-            if fact[2] == "asn":
-                asn = asn_key(fact[3])
-                if asn is not None:
-                    batch.links.add((fact[0], "asn", asn))
-                    span = observables[fact[0]]
-                    known = observables.get(asn)
-                    if known is None:
-                        observables[asn] = [span[0], span[1]]
-                    else:
-                        known[0] = min(known[0], span[0])
-                        known[1] = max(known[1], span[1])
+        attach_facts(batch, notes.enrich(observables))
     batch.hits = notes.hits(list(observables))
     return batch
 

@@ -15,7 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .choices import SourceKind
+from .choices import LinkKind, SourceKind
 from .models import Attribution, Enrichment, IndicatorSource, Observable, ObservableLink, Sighting
 
 MAX_SOURCES = 200
@@ -283,6 +283,19 @@ _FACT = Enrichment._meta.db_table
 _CREDIT = Attribution._meta.db_table
 
 
+def _facts_sql(subject: str) -> str:
+    """A value's enrichment facts and, for an address, its AS's (the AS organisation is kept
+    once on the AS: ``ingest.attach_facts``), with their attribution text; ``subject`` is
+    the SQL of the value's id."""
+    return (
+        f"SELECT f.enricher, f.key, f.value, a.text, f.at FROM (SELECT * FROM {_FACT}"
+        f" WHERE observable_id = {subject} UNION ALL SELECT e.* FROM {_LINK} l"
+        f" JOIN {_FACT} e ON e.observable_id = l.to_observable_id"
+        f" WHERE l.from_observable_id = {subject} AND l.kind = '{LinkKind.ASN}') f"
+        f" JOIN {_CREDIT} a ON a.id = f.attribution_id"
+    )
+
+
 def _dt(value: Any) -> datetime | None:
     """A datetime from a raw row: aware on PostgreSQL; on SQLite naive UTC, or text from an
     aggregate."""
@@ -405,9 +418,8 @@ def _lookup_postgresql_sql(full: bool) -> str:
         f" (SELECT count(*) FROM (SELECT 1 FROM {_LINK} WHERE to_observable_id = o.id"
         f" LIMIT {SHARED_CAP}) capped),"
         f" {sample.format(target='o.id') if full else 'NULL'},"
-        " (SELECT json_agg(json_build_array(e.enricher, e.key, e.value, a.text, e.at)"
-        f" ORDER BY e.enricher, e.key) FROM {_FACT} e JOIN {_CREDIT} a"
-        " ON a.id = e.attribution_id WHERE e.observable_id = o.id),"
+        " (SELECT json_agg(json_build_array(x.enricher, x.key, x.value, x.text, x.at)"
+        f" ORDER BY x.enricher, x.key) FROM ({_facts_sql('o.id')}) x),"
         f" {listing}"
         f" FROM {_OBS} o WHERE o.type = %s AND o.value = %s"
     )
@@ -476,10 +488,8 @@ def lookup(user: Any, raw: str, *, type: str | None = None, now: datetime | None
             key,
         ),
         (
-            f"SELECT e.enricher, e.key, e.value, a.text, e.at FROM {_FACT} e"
-            f" JOIN {_CREDIT} a ON a.id = e.attribution_id"
-            f" WHERE e.observable_id = {_ID} ORDER BY e.enricher, e.key",
-            key,
+            f"{_facts_sql(_ID)} ORDER BY f.enricher, f.key",
+            key + key,
         ),
     ]
     samples: dict[int, list[tuple[str, str]]] | None = None

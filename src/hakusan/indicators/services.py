@@ -393,11 +393,7 @@ def enrich_pending(
             )
             for pk, t, v in rows:
                 batch.observables[(t, v)] = [spans[pk], spans[pk]]
-            for fact in found:
-                batch.facts.append(fact)
-                if fact[2] == "asn" and (target := store.asn_key(fact[3])) is not None:
-                    batch.links.add((fact[0], "asn", target))
-                    batch.observables.setdefault(target, list(batch.observables[fact[0]]))
+            store.attach_facts(batch, found)
             batch.hits = store.annotator().hits(list(batch.observables))
             with transaction.atomic():
                 store.write(batch, store.annotator().version)

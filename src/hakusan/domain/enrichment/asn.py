@@ -12,7 +12,8 @@ Facts for a public address (keys in this order, each where the data has a value)
 
 - ``asn``: ``"AS15169"`` (the ``AS`` prefix, as RIRs and PeeringDB write it: a bare number
   is ambiguous next to other numbers in a case file);
-- ``as_org``: the AS organisation as the data has it (``"Google LLC"``);
+- ``as_org``: the AS organisation as the data has it (``"Google LLC"``), ``about="asn"``: a
+  fact of the AS, which the store keeps once on the AS observable, not on each address;
 - ``country``: ISO 3166-1 alpha-2 (``"US"``) of the range's registration/geofeed, not of
   the host's physical location.
 
@@ -210,7 +211,9 @@ class OfflineAsnEnricher:
         if number.isdigit() and int(number) > 0:  # AS0 (RFC 7607) means "not routed"
             facts.append(EnrichmentFact(self.NAME, "asn", f"AS{int(number)}", data.asn_attribution))
         if org.strip():
-            facts.append(EnrichmentFact(self.NAME, "as_org", org.strip(), data.asn_attribution))
+            facts.append(
+                EnrichmentFact(self.NAME, "as_org", org.strip(), data.asn_attribution, about="asn")
+            )
         return facts
 
     def _country_facts(self, data: _Data, row: tuple[str, ...]) -> list[EnrichmentFact]:

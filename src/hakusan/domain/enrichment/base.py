@@ -41,6 +41,9 @@ class EnrichmentFact:
     key: str  # "asn" | "as_org" | "country" | …
     value: str
     attribution: str  # shown next to the value in the UI
+    # What the fact describes: "" the enriched value itself; "asn" the AS that the same
+    # result's ``asn`` fact names (an AS's organisation is kept once, on the AS).
+    about: str = ""
 
 
 class Enricher(Protocol):
