@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -357,3 +358,35 @@ def test_annotation_caches_stay_bounded(monkeypatch) -> None:
     for key in urls:
         assert ("host", ("domain", key[1].split("/")[2])) in notes.derived(key)
     assert len(notes._derived) <= 2 * 5 + 1
+
+
+def test_lookup_lists_the_newest_sightings_of_each_kind_and_counts_the_rest() -> None:
+    from hakusan.indicators.selectors import LOOKUP_LIMIT
+
+    cases = LOOKUP_LIMIT + 7
+    services.record_sightings(
+        [sighting(SourceKind.CASE, n, "domain", "hub.example.jp") for n in range(1, cases + 1)]
+        + [sighting(SourceKind.SENSOR, n, "domain", "hub.example.jp") for n in (4, 9)]
+    )
+    looked = selectors.lookup(None, "hub.example.jp")
+    assert looked["sightings"]["by_kind"] == {"case": cases, "sensor": 2}
+    listed = [entry["id"] for entry in looked["sightings"]["cases"]]
+    assert listed == list(range(cases, cases - LOOKUP_LIMIT, -1))  # newest first
+    assert looked["sightings"]["more"] == {"case": 7}
+    assert [entry["id"] for entry in looked["sightings"]["other"]] == [9, 4]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_lookups_are_prepared_once_per_connection() -> None:
+    services.record_sightings([sighting(SourceKind.SENSOR, 1, "domain", "x.example.jp")])
+    answers = [selectors.lookup(None, "x.example.jp") for _ in range(3)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%indicators_sighting%"],
+        )
+        assert cursor.fetchone()[0] == 1
+    with override_settings(HAKUSAN_PG_PREPARED_LOOKUPS=False):
+        unprepared = selectors.lookup(None, "x.example.jp")
+    assert answers[0] == answers[2] == unprepared
+    assert unprepared["sightings"]["by_kind"] == {"sensor": 1}

@@ -21,7 +21,7 @@ from .models import Attribution, Enrichment, IndicatorSource, Observable, Observ
 MAX_SOURCES = 200
 LOOKUP_LIMIT = 50  # sightings listed per group in a lookup; the rest are counted
 SHARED_SAMPLE = 20  # values listed per derived link target
-SHARED_CAP = 10_000  # counting what shares a target stops here (a hub such as google.com)
+SHARED_CAP = 1_000  # counting what shares a target stops here ("1,000+": a hub such as google.com)
 
 
 def too_common_limit() -> int:
@@ -322,6 +322,26 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+def _prepared_rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """PostgreSQL: ``sql`` as a prepared statement of this connection (server-side binding):
+    the lookup's plan, half of its time at 10 M observables, is made once per connection and
+    reused (docs/benchmarks.md, "Correlation store"). Django turns prepared statements off
+    for poolers (``prepare_threshold`` None); its own cursors bind on the client and never
+    prepare, so allowing them here changes nothing else. ``HAKUSAN_PG_PREPARED_LOOKUPS``
+    off: an ordinary statement."""
+    import psycopg
+
+    if not settings.HAKUSAN_PG_PREPARED_LOOKUPS:
+        return _rows(sql, params)
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = 5
+    with psycopg.Cursor(raw) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall()
+
+
 def _run(statements: list[tuple[str, list[Any]]]) -> list[list[tuple[Any, ...]]]:
     """Results of independent statements: one round trip on PostgreSQL (client-side
     binding allows several statements in one call), one call each on SQLite (in-process)."""
@@ -345,25 +365,29 @@ _SIGHTING_COLUMNS = (
 )
 
 
-def _listing_sql() -> str:
-    """The newest ``LOOKUP_LIMIT`` sightings of each kind (highest source id first: reports
-    and cases are numbered in time; the (observable, source_kind, source_id) index gives
-    that order), with report and case numbers, case titles and source names."""
+def _listing_sql(subject: str) -> str:
+    """The newest ``LOOKUP_LIMIT`` sightings of each kind of the value whose id the SQL
+    ``subject`` gives (highest source id first: reports and cases are numbered in time; the
+    (observable, source_kind, source_id) index gives that order), with report and case
+    numbers, case titles and source names. One scan of the value's index range: a range scan
+    per kind, each stopping at the limit, would read less for a hub value's thousands of
+    sightings, but costs a typical value (a few sightings) half as much again in planning."""
     from hakusan.cases.models import Case
     from hakusan.intake.models import Report
 
+    columns = _SIGHTING_COLUMNS.replace("s.", "")
     return (
-        f"SELECT x.*, coalesce(r.number, c.number), c.title, f.name FROM"
-        f" (SELECT {_SIGHTING_COLUMNS.replace('s.', '')}, row_number() OVER"
+        f"SELECT x.*, coalesce(r.number, c.number) AS number, c.title, f.name FROM"
+        f" (SELECT {columns}, row_number() OVER"
         " (PARTITION BY source_kind ORDER BY source_id DESC) AS rn"
-        f" FROM {_SIGHT} WHERE observable_id = {_ID}) x"
+        f" FROM {_SIGHT} WHERE observable_id = {subject}) x"
         f" LEFT JOIN {Report._meta.db_table} r"
         f" ON x.source_kind = '{SourceKind.REPORT}' AND r.id = x.source_id"
         f" LEFT JOIN {Case._meta.db_table} c"
         f" ON x.source_kind = '{SourceKind.CASE}' AND c.id = x.source_id"
         f" LEFT JOIN {IndicatorSource._meta.db_table} f"
         f" ON x.source_kind = '{SourceKind.FEED}' AND f.id = x.source_id"
-        f" WHERE x.rn <= {LOOKUP_LIMIT} ORDER BY x.source_kind, x.source_id DESC"
+        f" WHERE x.rn <= {LOOKUP_LIMIT}"
     )
 
 
@@ -371,8 +395,6 @@ def _lookup_postgresql_sql(full: bool) -> str:
     """Everything of a lookup in one statement (PostgreSQL): the parts as JSON arrays of
     rows, each part found through the same indexes as on SQLite. One parse and plan and one
     round trip instead of six: it halves the latency."""
-    from hakusan.cases.models import Case
-    from hakusan.intake.models import Report
 
     sample = (
         "(SELECT json_agg(json_build_array(v.type, v.value)) FROM (SELECT t2.type, t2.value"
@@ -382,21 +404,10 @@ def _lookup_postgresql_sql(full: bool) -> str:
     )
     listing = "NULL"
     if full:
+        cells = ", ".join(f"y.{c.strip().removeprefix('s.')}" for c in _SIGHTING_COLUMNS.split(","))
         listing = (
-            "(SELECT json_agg(json_build_array(y.source_kind, y.source_id, y.id, y.seen_at,"
-            " y.last_seen, y.count, y.confidence, y.false_positive, y.tlp, y.tags, y.original,"
-            " y.comment, coalesce(r.number, c.number), c.title, f.name)) FROM"
-            " (SELECT source_kind, source_id, id, seen_at, last_seen, count, confidence,"
-            " false_positive, tlp, tags, original, comment, row_number() OVER"
-            " (PARTITION BY source_kind ORDER BY source_id DESC) AS rn"
-            f" FROM {_SIGHT} WHERE observable_id = o.id) y"
-            f" LEFT JOIN {Report._meta.db_table} r"
-            f" ON y.source_kind = '{SourceKind.REPORT}' AND r.id = y.source_id"
-            f" LEFT JOIN {Case._meta.db_table} c"
-            f" ON y.source_kind = '{SourceKind.CASE}' AND c.id = y.source_id"
-            f" LEFT JOIN {IndicatorSource._meta.db_table} f"
-            f" ON y.source_kind = '{SourceKind.FEED}' AND f.id = y.source_id"
-            f" WHERE y.rn <= {LOOKUP_LIMIT})"
+            f"(SELECT json_agg(json_build_array({cells}, y.number, y.title, y.name)"
+            f" ORDER BY y.source_kind, y.source_id DESC) FROM ({_listing_sql('o.id')}) y)"
         )
     return (
         "SELECT o.id, o.first_seen, o.last_seen, o.warninglist_hits, o.warninglist_version,"
@@ -427,7 +438,7 @@ def _lookup_postgresql_sql(full: bool) -> str:
 
 def _lookup_postgresql(key: list[str], full: bool) -> tuple[Any, ...]:
     """The parts of a lookup as ``_run`` gives them on SQLite, from one statement."""
-    rows = _rows(_lookup_postgresql_sql(full), key)
+    rows = _prepared_rows(_lookup_postgresql_sql(full), key)
     if not rows:
         return [], [], [], 0, [], [], None
     row = rows[0]
@@ -497,7 +508,8 @@ def lookup(user: Any, raw: str, *, type: str | None = None, now: datetime | None
         found, counts, targets, incoming, facts, listing, samples = _lookup_postgresql(key, full)
     else:
         if full:
-            statements.append((_listing_sql(), key))
+            listing_sql = _listing_sql(_ID) + " ORDER BY x.source_kind, x.source_id DESC"
+            statements.append((listing_sql, key))
         found, counts, targets, ((incoming,),), facts, *listing = _run(statements)
     result: dict[str, Any] = {"query": raw, "type": kind, "value": value, "found": bool(found)}
     if not found:

@@ -250,6 +250,10 @@ HAKUSAN_DEFAULT_SLA_HOURS = int(os.environ.get("HAKUSAN_DEFAULT_SLA_HOURS", "24"
 # Values sighted in more cases than this are "too common": flagged, carry no weight in campaign
 # suggestions and are not expanded in the case graph (MISP's default correlation limit).
 HAKUSAN_TOO_COMMON = int(os.environ.get("HAKUSAN_TOO_COMMON", "100"))
+# PostgreSQL: observable lookups run as prepared statements (their plan is most of their
+# time). Set HAKUSAN_PG_PREPARED_LOOKUPS=0 behind a pooler in transaction mode that does not
+# track prepared statements (PgBouncer before 1.21, or without max_prepared_statements).
+HAKUSAN_PG_PREPARED_LOOKUPS = os.environ.get("HAKUSAN_PG_PREPARED_LOOKUPS", "1") != "0"
 
 LOGGING = {
     "version": 1,
