@@ -367,27 +367,29 @@ _SIGHTING_COLUMNS = (
 
 def _listing_sql(subject: str) -> str:
     """The newest ``LOOKUP_LIMIT`` sightings of each kind of the value whose id the SQL
-    ``subject`` gives (highest source id first: reports and cases are numbered in time; the
-    (observable, source_kind, source_id) index gives that order), with report and case
-    numbers, case titles and source names. One scan of the value's index range: a range scan
-    per kind, each stopping at the limit, would read less for a hub value's thousands of
-    sightings, but costs a typical value (a few sightings) half as much again in planning."""
+    ``subject`` gives (highest source id first: reports and cases are numbered in time), with
+    report and case numbers, case titles and source names. One range scan of the
+    (observable, source_kind, source_id) index per kind, each stopping at the limit: a hub
+    value's thousands of sightings are counted, never read (8 → 4 ms a lookup for 10,000).
+    Its larger plan costs nothing once prepared (PostgreSQL: ``_prepared_rows``; SQLite
+    keeps compiled statements)."""
     from hakusan.cases.models import Case
     from hakusan.intake.models import Report
 
     columns = _SIGHTING_COLUMNS.replace("s.", "")
+    newest = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT {columns} FROM {_SIGHT} WHERE observable_id = {subject}"
+        f" AND source_kind = '{kind}' ORDER BY source_id DESC LIMIT {LOOKUP_LIMIT}) k{n}"
+        for n, kind in enumerate(SourceKind.values)
+    )
     return (
-        f"SELECT x.*, coalesce(r.number, c.number) AS number, c.title, f.name FROM"
-        f" (SELECT {columns}, row_number() OVER"
-        " (PARTITION BY source_kind ORDER BY source_id DESC) AS rn"
-        f" FROM {_SIGHT} WHERE observable_id = {subject}) x"
+        f"SELECT x.*, coalesce(r.number, c.number) AS number, c.title, f.name FROM ({newest}) x"
         f" LEFT JOIN {Report._meta.db_table} r"
         f" ON x.source_kind = '{SourceKind.REPORT}' AND r.id = x.source_id"
         f" LEFT JOIN {Case._meta.db_table} c"
         f" ON x.source_kind = '{SourceKind.CASE}' AND c.id = x.source_id"
         f" LEFT JOIN {IndicatorSource._meta.db_table} f"
         f" ON x.source_kind = '{SourceKind.FEED}' AND f.id = x.source_id"
-        f" WHERE x.rn <= {LOOKUP_LIMIT}"
     )
 
 
@@ -509,7 +511,7 @@ def lookup(user: Any, raw: str, *, type: str | None = None, now: datetime | None
     else:
         if full:
             listing_sql = _listing_sql(_ID) + " ORDER BY x.source_kind, x.source_id DESC"
-            statements.append((listing_sql, key))
+            statements.append((listing_sql, key * len(SourceKind.values)))
         found, counts, targets, ((incoming,),), facts, *listing = _run(statements)
     result: dict[str, Any] = {"query": raw, "type": kind, "value": value, "found": bool(found)}
     if not found:
