@@ -563,7 +563,32 @@ _PG_COPY = {
     "hk_stage_fact_v4": ["text", "text", "text", "text", "text", "int8"],
 }
 
-_PG_MERGE = """
+# What a sighting row that is already stored becomes (both PostgreSQL write paths): counts
+# add up, the span widens, the newest TLP and confidence win, tags merge.
+_PG_SIGHTING_CONFLICT = """
+    ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
+        count = s.count + excluded.count,
+        seen_at = least(s.seen_at, excluded.seen_at),
+        last_seen = greatest(s.last_seen, excluded.last_seen),
+        confidence = excluded.confidence,
+        tlp = excluded.tlp,
+        original = CASE WHEN s.original = '' THEN excluded.original ELSE s.original END,
+        tags = CASE WHEN excluded.tags = '[]'::jsonb THEN s.tags ELSE (
+            SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb)
+            FROM jsonb_array_elements(s.tags || excluded.tags) e) END,
+        provenance = CASE WHEN excluded.provenance = '' THEN s.provenance
+                          ELSE excluded.provenance END,
+        comment = CASE WHEN excluded.comment = '' THEN s.comment ELSE excluded.comment END
+    RETURNING (xmax = 0) AS new
+"""
+# A fact already stored takes the new value and credit, and is rewritten only if they differ.
+_PG_FACT_CONFLICT = """
+ON CONFLICT (observable_id, enricher, key) DO UPDATE SET
+    value = excluded.value, attribution_id = excluded.attribution_id, at = excluded.at
+WHERE (e.value, e.attribution_id) IS DISTINCT FROM (excluded.value, excluded.attribution_id)"""
+
+_PG_MERGE = (
+    """
 WITH ins AS (
     INSERT INTO indicators_observable AS o
         (type, value, first_seen, last_seen, warninglist_hits, warninglist_version)
@@ -590,21 +615,9 @@ WITH ins AS (
            t.confidence, false, t.tlp, t.tags::jsonb, t.provenance, t.comment, %(user)s
     FROM hk_stage_sight_v3 t JOIN hk_ids_v3 i ON i.type = t.type AND i.value = t.value
     ORDER BY i.id, t.source_kind, t.source_id
-    ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
-        count = s.count + excluded.count,
-        seen_at = least(s.seen_at, excluded.seen_at),
-        last_seen = greatest(s.last_seen, excluded.last_seen),
-        confidence = excluded.confidence,
-        tlp = excluded.tlp,
-        original = CASE WHEN s.original = '' THEN excluded.original ELSE s.original END,
-        tags = CASE WHEN excluded.tags = '[]'::jsonb THEN s.tags ELSE (
-            SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb)
-            FROM jsonb_array_elements(s.tags || excluded.tags) e) END,
-        provenance = CASE WHEN excluded.provenance = '' THEN s.provenance
-                          ELSE excluded.provenance END,
-        comment = CASE WHEN excluded.comment = '' THEN s.comment ELSE excluded.comment END
-    RETURNING (xmax = 0) AS new
-) SELECT count(*), count(*) FILTER (WHERE new) FROM ins;
+"""
+    + _PG_SIGHTING_CONFLICT
+    + """) SELECT count(*), count(*) FILTER (WHERE new) FROM ins;
 INSERT INTO indicators_observablelink (from_observable_id, kind, to_observable_id)
 SELECT f.id, l.kind, t.id FROM hk_stage_link_v3 l
 JOIN hk_ids_v3 f ON f.type = l.from_type AND f.value = l.from_value
@@ -615,12 +628,13 @@ INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, att
 SELECT i.id, f.enricher, f.key, f.fact, f.attribution, now() FROM hk_stage_fact_v4 f
 JOIN hk_ids_v3 i ON i.type = f.type AND i.value = f.value
 ORDER BY i.id, f.enricher, f.key
-ON CONFLICT (observable_id, enricher, key) DO UPDATE SET
-    value = excluded.value, attribution_id = excluded.attribution_id, at = excluded.at
-WHERE (e.value, e.attribution_id) IS DISTINCT FROM (excluded.value, excluded.attribution_id);
+"""
+    + _PG_FACT_CONFLICT
+    + """;
 RESET work_mem;
 RESET enable_mergejoin;
 """
+)
 
 
 def _copy_rows(cursor: Any, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -742,7 +756,8 @@ TRUNCATE hk_reserved_v4;
 INSERT INTO hk_reserved_v4 SELECT nextval(%s::regclass) FROM generate_series(1, %s);
 SELECT min(id), max(id) FROM hk_reserved_v4;
 """
-_PG_SIGHT_UPSERT = """
+_PG_SIGHT_UPSERT = (
+    """
 WITH ins AS (
     INSERT INTO indicators_sighting AS s
         (observable_id, source_kind, source_id, original, seen_at, last_seen, count,
@@ -751,34 +766,25 @@ WITH ins AS (
            t.count, t.confidence, false, t.tlp, coalesce(nullif(t.tags, ''), '[]')::jsonb,
            t.provenance, t.comment, %s
     FROM hk_old_sight_v4 t ORDER BY t.observable_id, t.source_kind, t.source_id
-    ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
-        count = s.count + excluded.count,
-        seen_at = least(s.seen_at, excluded.seen_at),
-        last_seen = greatest(s.last_seen, excluded.last_seen),
-        confidence = excluded.confidence,
-        tlp = excluded.tlp,
-        original = CASE WHEN s.original = '' THEN excluded.original ELSE s.original END,
-        tags = CASE WHEN excluded.tags = '[]'::jsonb THEN s.tags ELSE (
-            SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb)
-            FROM jsonb_array_elements(s.tags || excluded.tags) e) END,
-        provenance = CASE WHEN excluded.provenance = '' THEN s.provenance
-                          ELSE excluded.provenance END,
-        comment = CASE WHEN excluded.comment = '' THEN s.comment ELSE excluded.comment END
-    RETURNING (xmax = 0) AS new
-) SELECT count(*) FILTER (WHERE new) FROM ins
 """
+    + _PG_SIGHTING_CONFLICT
+    + """) SELECT count(*) FILTER (WHERE new) FROM ins
+"""
+)
 _PG_LINK_UPSERT = """
 INSERT INTO indicators_observablelink (from_observable_id, kind, to_observable_id)
 SELECT from_id, kind, to_id FROM hk_old_link_v4 ORDER BY from_id, kind, to_id
 ON CONFLICT DO NOTHING
 """
-_PG_FACT_UPSERT = """
+_PG_FACT_UPSERT = (
+    """
 INSERT INTO indicators_enrichment AS e (observable_id, enricher, key, value, attribution_id, at)
 SELECT t.*, now() FROM hk_old_fact_v5 t ORDER BY t.observable_id, t.enricher, t.key
-ON CONFLICT (observable_id, enricher, key) DO UPDATE SET
-    value = excluded.value, attribution_id = excluded.attribution_id, at = excluded.at
-WHERE (e.value, e.attribution_id) IS DISTINCT FROM (excluded.value, excluded.attribution_id)
 """
+    + _PG_FACT_CONFLICT
+    + """
+"""
+)
 
 
 def _copy_temp(cursor: Any, table: str, rows: Any) -> None:
