@@ -325,19 +325,15 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 def _prepared_rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     """PostgreSQL: ``sql`` as a prepared statement of this connection (server-side binding):
     the lookup's plan, half of its time at 10 M observables, is made once per connection and
-    reused (docs/benchmarks.md, "Correlation store"). Django turns prepared statements off
-    for poolers (``prepare_threshold`` None); its own cursors bind on the client and never
-    prepare, so allowing them here changes nothing else. ``HAKUSAN_PG_PREPARED_LOOKUPS``
-    off: an ordinary statement."""
+    reused (docs/benchmarks.md, "Correlation store"). The connection allows it through its
+    ``prepare_threshold`` option (``settings.base.postgresql_options``);
+    ``HAKUSAN_PG_PREPARED_LOOKUPS`` off: an ordinary statement."""
     import psycopg
 
     if not settings.HAKUSAN_PG_PREPARED_LOOKUPS:
         return _rows(sql, params)
     connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = 5
-    with psycopg.Cursor(raw) as cursor:
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchall()
 

@@ -24,9 +24,25 @@ MEDIA_ROOT = DATA_DIR / "uploads"
 MODEL_DIR = DATA_DIR / "models"
 
 
+def prepared_lookups() -> bool:
+    """PostgreSQL: observable lookups run as prepared statements (their plan is most of their
+    time). HAKUSAN_PG_PREPARED_LOOKUPS=0 behind a pooler in transaction mode that does not
+    track prepared statements (PgBouncer before 1.21, or without max_prepared_statements)."""
+    return os.environ.get("HAKUSAN_PG_PREPARED_LOOKUPS", "1") != "0"
+
+
+def postgresql_options() -> dict:
+    """Django turns psycopg's prepared statements off (``prepare_threshold`` None); its own
+    cursors bind on the client and never prepare, so a threshold only lets the server-binding
+    cursor of ``indicators.selectors`` lookups prepare."""
+    return {"prepare_threshold": 5 if prepared_lookups() else None}
+
+
 def database_from_env(default_sqlite: Path) -> dict:
     url = os.environ.get("HAKUSAN_DATABASE_URL") or f"sqlite:///{default_sqlite}"
     config = dj_database_url.parse(url, conn_max_age=60 if url.startswith("postgres") else 0)
+    if config["ENGINE"].endswith("postgresql"):
+        config["OPTIONS"] = postgresql_options()
     if config["ENGINE"].endswith("sqlite3"):
         # WAL lets the in-process job thread write while requests read.
         config["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
@@ -250,10 +266,7 @@ HAKUSAN_DEFAULT_SLA_HOURS = int(os.environ.get("HAKUSAN_DEFAULT_SLA_HOURS", "24"
 # Values sighted in more cases than this are "too common": flagged, carry no weight in campaign
 # suggestions and are not expanded in the case graph (MISP's default correlation limit).
 HAKUSAN_TOO_COMMON = int(os.environ.get("HAKUSAN_TOO_COMMON", "100"))
-# PostgreSQL: observable lookups run as prepared statements (their plan is most of their
-# time). Set HAKUSAN_PG_PREPARED_LOOKUPS=0 behind a pooler in transaction mode that does not
-# track prepared statements (PgBouncer before 1.21, or without max_prepared_statements).
-HAKUSAN_PG_PREPARED_LOOKUPS = os.environ.get("HAKUSAN_PG_PREPARED_LOOKUPS", "1") != "0"
+HAKUSAN_PG_PREPARED_LOOKUPS = prepared_lookups()  # see prepared_lookups()
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,7 @@ os.environ.setdefault("HAKUSAN_DATA_DIR", tempfile.mkdtemp(prefix="hakusan-test-
 import dj_database_url
 
 from .base import *  # noqa: F403
-from .base import DATA_DIR
+from .base import DATA_DIR, postgresql_options
 
 SECRET_KEY = "test-only-not-secret"
 DEBUG = False
@@ -16,7 +16,7 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; argon2 tested apart
 _url = os.environ.get("HAKUSAN_TEST_DATABASE_URL")
 if _url:
-    DATABASES = {"default": dj_database_url.parse(_url)}
+    DATABASES = {"default": {**dj_database_url.parse(_url), "OPTIONS": postgresql_options()}}
 else:
     DATABASES = {
         "default": {
