@@ -16,6 +16,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=f"{SHARED}/data is absent (a user's clone)"))
 
 
+@pytest.fixture(autouse=True)
+def _no_audit_checkpoint_left_over() -> None:
+    """Each test starts without an audit head checkpoint: the database is rolled back or
+    flushed between tests, a checkpoint file in the data directory would not be."""
+    from django.conf import settings
+
+    Path(settings.HAKUSAN_AUDIT_CHECKPOINT_FILE).unlink(missing_ok=True)
+
+
 @pytest.fixture
 def departments(db):
     from hakusan.core.models import Department
@@ -92,7 +101,7 @@ def draft():
     from hakusan.domain.intake import ReportDraft
 
     def make(**overrides):
-        values = dict(
+        values: dict[str, Any] = dict(
             channel="visit",
             kind="consultation",
             narrative=(

@@ -10,6 +10,9 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (login/logout audit)
+        from .audit_guard import reinstall_after_migrate
         from .seed import seed_core
 
         post_migrate.connect(seed_core, sender=self)
+        # SQLite drops a table's triggers when a migration rebuilds it: put them back.
+        post_migrate.connect(reinstall_after_migrate, sender=self)

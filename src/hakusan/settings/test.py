@@ -28,3 +28,4 @@ else:
 HAKUSAN_REDIS_URL = ""
 CELERY_BROKER_URL = "memory://"
 AXES_ENABLED = True
+HAKUSAN_AUDIT_ALLOW_FLUSH = True  # test-database flush only (core/management/commands/flush.py)
