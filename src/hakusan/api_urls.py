@@ -1,7 +1,8 @@
 """The REST API at /api/: reports, cases, observables and the code lists clients need.
 
-Authentication: ``Authorization: Token <key>`` (tokens are issued per account by administrators
-in the admin site; there is no password-for-token endpoint), or a browser session that has
+Authentication: ``Authorization: Token <key>`` or ``Bearer <key>`` (expiring tokens issued per
+account by administrators in the admin site or with ``hakusan token create``, stored as digests;
+there is no password-for-token endpoint: ``hakusan.api_auth``), or a browser session that has
 passed two-factor. The OpenAPI schema is at /api/schema/ (hakusan/urls.py)."""
 
 from typing import Any

@@ -11,13 +11,15 @@ NARRATIVE = (
 
 
 def token_client(user: Any) -> Any:
-    """An API client authenticated with the user's token (issued as an administrator would)."""
-    from rest_framework.authtoken.models import Token
+    """An API client authenticated with a new token of the user (issued as an administrator
+    would)."""
     from rest_framework.test import APIClient
 
+    from hakusan.core.services import issue_api_token
+
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = issue_api_token(user, label="tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

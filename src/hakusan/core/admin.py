@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from . import services
 from .models import AuditEntry, Department, JobRun, User
 
 
@@ -21,6 +24,23 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
         (_("Hakusan"), {"fields": ("department", "role")}),
     )
+    actions = ["deactivate_selected"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # users are deactivated, never deleted: audit entries name them
+
+    @admin.action(description=_("Deactivate selected users"), permissions=["change"])
+    def deactivate_selected(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = request.user if isinstance(request.user, User) else None
+        done = sum(
+            services.deactivate_user(user, actor=actor, request=request)
+            for user in queryset.order_by("pk")
+        )
+        self.message_user(
+            request,
+            ngettext("%(n)d user deactivated.", "%(n)d users deactivated.", done) % {"n": done},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(AuditEntry)
@@ -46,3 +66,6 @@ class JobRunAdmin(admin.ModelAdmin):
     list_display = ("id", "name", "status", "progress_done", "progress_total", "created_at")
     list_filter = ("name", "status")
     readonly_fields = [f.name for f in JobRun._meta.fields]
+
+
+from . import admin_tokens  # noqa: E402, F401  (registers ApiTokenAdmin)

@@ -1,5 +1,8 @@
+import datetime
+from typing import ClassVar
+
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +26,19 @@ class Department(models.Model):
         return self.name
 
 
+# Audit entries name their actor; deleting a user would rewrite (or orphan) those entries.
+USER_DELETE_REFUSED = "users are deactivated, never deleted (core.services.deactivate_user)"
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError(USER_DELETE_REFUSED)
+
+
+class HakusanUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class User(AbstractUser):
     department = models.ForeignKey(
         Department,
@@ -33,6 +49,8 @@ class User(AbstractUser):
         verbose_name=_("department"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RECEPTION)
+
+    objects: ClassVar[HakusanUserManager] = HakusanUserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -53,18 +71,52 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name
 
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError(USER_DELETE_REFUSED)
+
+
+AUDIT_APPEND_ONLY = "audit entries are append-only (written by core.audit.record alone)"
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Bulk writes are refused here, before SQL; the database triggers refuse the rest."""
+
+    def update(self, **kwargs: object) -> int:
+        raise PermissionError(AUDIT_APPEND_ONLY)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError(AUDIT_APPEND_ONLY)
+
+    def bulk_update(self, *args: object, **kwargs: object) -> int:
+        raise PermissionError(AUDIT_APPEND_ONLY)
+
+    def bulk_create(self, *args: object, **kwargs: object) -> list["AuditEntry"]:  # type: ignore[override]
+        raise PermissionError(AUDIT_APPEND_ONLY)
+
+    def update_or_create(  # type: ignore[override]
+        self, *args: object, **kwargs: object
+    ) -> tuple["AuditEntry", bool]:
+        raise PermissionError(AUDIT_APPEND_ONLY)
+
 
 class AuditEntry(models.Model):
     """Append-only, hash-chained log of views, changes, exports and logins.
 
-    Each entry's hash covers its content and the previous entry's hash, so editing or deleting
-    any entry breaks the chain from there on (``hakusan audit verify``).
+    Each entry's hash covers its content, its position and the previous entry's hash, keyed
+    with a secret kept outside the database (HMAC-SHA256; ``hash_version`` 2). Entries written
+    before the key existed keep their plain SHA-256 (``hash_version`` 1). A head checkpoint
+    outside the database catches a removed tail; triggers refuse UPDATE and DELETE
+    (``hakusan audit verify``; docs/architecture.md, "Audit log: threat model").
     """
 
+    LEGACY_SHA256 = 1
+    KEYED_HMAC = 2
+
     at = models.DateTimeField(_("at"), db_index=True)
+    # Users are never deleted (the actor is kept as written); PROTECT refuses it here too.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -77,6 +129,10 @@ class AuditEntry(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    seq = models.PositiveBigIntegerField(unique=True)  # position in the chain, from 1
+    hash_version = models.PositiveSmallIntegerField()
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -86,11 +142,11 @@ class AuditEntry(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
-            raise PermissionError("audit entries are append-only")
+            raise PermissionError(AUDIT_APPEND_ONLY)
         super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise PermissionError("audit entries are append-only")
+        raise PermissionError(AUDIT_APPEND_ONLY)
 
 
 class JobRun(models.Model):
@@ -110,6 +166,9 @@ class JobRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=120, blank=True)
+    # Touched while the job runs: a RUNNING job on another host whose heartbeat is old is
+    # taken for dead (its process cannot be checked from here). See core.jobs.reap_stale_runs.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -131,3 +190,43 @@ class Sequence(models.Model):
 
     name = models.CharField(max_length=40, primary_key=True)
     value = models.PositiveBigIntegerField(default=0)
+
+
+class ApiToken(models.Model):
+    """A staff API credential: ``Authorization: Token <key>`` (or ``Bearer <key>``). Only the
+    SHA-256 digest of the key is stored (``core.tokens``); the key is shown once, when the
+    token is issued (``core.services.issue_api_token``). Every token expires; revoked and
+    expired tokens stay for the audit trail."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.prefix}…"
+
+    def live_at(self, when: datetime.datetime) -> bool:
+        return self.revoked_at is None and when < self.expires_at

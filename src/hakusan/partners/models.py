@@ -1,12 +1,11 @@
 """Partner organisations that receive (and may send) shared data, and their API credentials."""
 
-import hashlib
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hakusan.core import tokens
 from hakusan.core.choices import TLP
 
 from .choices import ALL_DATA_KINDS, PartnerKind
@@ -65,10 +64,8 @@ class PartnerContact(models.Model):
         return f"{self.name} ({self.partner})"
 
 
-def hash_token(key: str) -> str:
-    """Tokens are stored as SHA-256 digests: they are random 256-bit values, so a slow hash
-    adds nothing, and a leaked database does not leak credentials."""
-    return hashlib.sha256(key.encode()).hexdigest()
+# Tokens are stored as SHA-256 digests, like staff API tokens (``core.tokens``).
+hash_token = tokens.digest
 
 
 class PartnerToken(models.Model):

@@ -1,7 +1,6 @@
 """Writes of partners and their credentials. Every change is audited; token keys are returned
 once and only their digests are stored."""
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -12,21 +11,11 @@ from django.utils import timezone
 
 from hakusan.core import audit
 from hakusan.core.models import User
+from hakusan.core.tokens import new_key
 from hakusan.domain.sharing import tlp as tlp_rules
 
 from .choices import ALL_DATA_KINDS, PartnerKind
 from .models import Partner, PartnerContact, PartnerToken, hash_token
-
-TOKEN_BYTES = 32
-
-
-def new_key() -> str:
-    """A random 256-bit key, URL-safe; never starting with "-", which command-line parsers
-    would take for an option (``--password <key>``)."""
-    while (key := secrets.token_urlsafe(TOKEN_BYTES)).startswith("-"):
-        pass
-    return key
-
 
 # Fields an administrator may change after creation (through ``update_partner``).
 EDITABLE_FIELDS = ("name", "kind", "max_tlp", "receives", "can_write", "active", "notes")

@@ -265,3 +265,26 @@ def test_pathological_input_stays_linear(text: str) -> None:
     started = time.perf_counter()
     extract(text)
     assert time.perf_counter() - started < 3.0
+
+
+@pytest.mark.parametrize(
+    "token", ["[.]", "(.)", "{.}", "[dot]", "(dot)", "[ . ]", "［.］", "[at]", "[@]"]
+)
+@pytest.mark.parametrize(
+    "url",
+    ["https://host.example.jp/x", "hxxps://host[.]example[.]jp/x", "hxxps[:]//host.example.jp/x"],
+)
+def test_spaced_defang_token_before_a_url_keeps_the_url(token: str, url: str) -> None:
+    # The spaces around "[.]" are eaten ("example [.] com"), but the one before a URL's scheme
+    # used to go too: "foo.https://..." has no URL in it.
+    text = f"foo {token} {url}"
+    assert ("url", "https://host.example.jp/x") in found(text)
+    [item] = [e for e in extract(text) if e.type is T.URL]
+    assert text[item.start : item.end] == url
+
+
+def test_spaced_defang_tokens_still_join_host_labels() -> None:
+    assert found("example [.] com と user [at] example [.] jp") == [
+        ("domain", "example.com"),
+        ("email", "user@example.jp"),
+    ]

@@ -94,3 +94,13 @@ def test_defang_round_trips(kind: ObservableType, value: str, shown: str) -> Non
 def test_defang_detects_type_when_not_given() -> None:
     assert defang("https://evil.example.com/") == "hxxps://evil[.]example[.]com/"
     assert defang("user@example.jp", "email") == "user[@]example[.]jp"
+
+
+def test_spaced_token_before_a_url_keeps_the_space_after_it() -> None:
+    # Joining "foo" and "https://" would make the scheme part of a word.
+    text = "foo [.] https://host.example.jp/x"
+    normalized = normalize(text)
+    assert normalized.text == "foo. https://host.example.jp/x"
+    start = normalized.text.index("https")
+    assert normalized.span(start, len(normalized.text)) == (8, len(text))
+    assert refang("example [.] com") == "example.com"

@@ -171,6 +171,8 @@ _BRACKET_TOKEN = re.compile(
     r"|(?<=[\[\(\{])(?P<sep>:|://|/)[\]\)\}]"
     r"|(?<=\\)(?P<escaped>\.))"
 )
+# What a URL starts with, defanged or not ("https://", "hxxps[:]//", "hxxp[://]", "ttp://").
+_SCHEME_AHEAD = re.compile(r"[A-Za-z][A-Za-z0-9+.*-]{0,15}(?:[\[\(\{]?:[\]\)\}]?//|[\[\(\{]://)")
 # Anchored on the "p" (rare) rather than on h/t/f (common): hxxp, h**p, ttp, fxp before ":".
 # hxxp, h**p and fxp are undone even when glued to letters or digits ("URLhxxps://"; the
 # extractor decides whether a URL starts there). The h抜き "ttp" needs a non-word before it:
@@ -196,6 +198,10 @@ def _refang_tokens(text: str) -> tuple[str, OffsetMap]:
                 # "example [.] com": the space before the token goes too.
                 if start and text[start - 1] == " " and (not edits or edits[-1][1] < start - 1):
                     start -= 1
+                # ... but not the one after it when a URL follows ("foo [.] https://..."):
+                # "foo.https://" would glue the scheme to the word and lose the URL.
+                if text[end - 1] == " " and _SCHEME_AHEAD.match(text, end):
+                    end -= 1
             edits.append((start, end, new))
     if ":" in text:
         scheme_edits = []

@@ -4,10 +4,10 @@ supervisors and administrators; audited with the reason; the policy obeys it at 
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from hakusan.core.models import AuditEntry
+from hakusan.core.services import issue_api_token
 from hakusan.indicators.models import Observable
 from hakusan.partners import policy
 
@@ -19,8 +19,8 @@ URL = "delivery-check.example.jp"
 def client_for(user: Any) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = issue_api_token(user, label="tests")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

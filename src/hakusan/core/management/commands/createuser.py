@@ -6,11 +6,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rest_framework.authtoken.models import Token
 
 from hakusan.core.choices import Role
 from hakusan.core.models import Department
-from hakusan.core.services import create_user
+from hakusan.core.services import MAX_API_TOKEN_DAYS, create_user, issue_api_token
 
 
 class Command(BaseCommand):
@@ -28,10 +27,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--token",
             action="store_true",
-            help="also create an API token and print it on the last line",
+            help="also create an API token and print it alone on the last line (shown once)",
+        )
+        parser.add_argument(
+            "--token-days",
+            type=int,
+            default=None,
+            help="days until the token expires (default HAKUSAN_API_TOKEN_DAYS, "
+            f"at most {MAX_API_TOKEN_DAYS})",
         )
 
     def handle(self, *args: Any, **o: Any) -> None:
+        days = o["token_days"]
+        if days is not None and not o["token"]:
+            raise CommandError("--token-days: only with --token")
+        if days is not None and not 1 <= days <= MAX_API_TOKEN_DAYS:
+            raise CommandError(f"--token-days: from 1 to {MAX_API_TOKEN_DAYS}, not {days}")
         dept = None
         if o["department"]:
             try:
@@ -62,4 +73,7 @@ class Command(BaseCommand):
             raise CommandError("password: " + " ".join(exc.messages)) from None
         self.stdout.write(f"created {user.username} ({user.get_role_display()})")
         if o["token"]:
-            self.stdout.write(Token.objects.create(user=user).key)
+            token, key = issue_api_token(user, label="createuser", days=days)
+            expires = token.expires_at.date().isoformat()
+            self.stdout.write(f"API token {token.prefix}… expires {expires}; it is shown only now:")
+            self.stdout.write(key)

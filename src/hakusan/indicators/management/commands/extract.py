@@ -1,4 +1,7 @@
-"""``hakusan extract [FILE|-]``: the observables in a text, one JSON object per line."""
+"""``hakusan extract [FILE|-]``: the observables in a text, one JSON object per line.
+
+The text is UTF-8, or UTF-16/UTF-32 with a byte-order mark (``domain.observables.decoding``);
+anything else stops with one line saying why, ``--lenient`` included."""
 
 import json
 import sys
@@ -8,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hakusan.domain.observables import extract
+from hakusan.domain.observables.decoding import UndecodableText, decode_text
 
 
 class Command(BaseCommand):
@@ -16,22 +20,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", nargs="?", default="-")
         parser.add_argument(
-            "--lenient", action="store_true", help="replace invalid UTF-8 instead of stopping at it"
+            "--lenient",
+            action="store_true",
+            help="replace invalid sequences (U+FFFD) instead of stopping at the first one",
         )
 
     def handle(self, *args: Any, **o: Any) -> None:
         name = o["file"]
         data = sys.stdin.buffer.read() if name == "-" else self._read(name)
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            if not o["lenient"]:
-                line = data.count(b"\n", 0, exc.start) + 1
-                raise CommandError(
-                    f"{name}: invalid UTF-8 at byte {exc.start} (line {line}); "
-                    "use --lenient to replace it"
-                ) from None
-            text = data.decode("utf-8-sig", errors="replace")
+            decoded = decode_text(data, lenient=o["lenient"])
+        except UndecodableText as exc:
+            hint = "; use --lenient to replace it" if exc.replaceable else ""
+            raise CommandError(f"{name}: {exc}{hint}") from None
+        if decoded.replaced:
+            # Lenient output is incomplete: say so (stderr keeps stdout JSON lines only).
+            self.stderr.write(
+                f"{name}: replaced {decoded.replaced} invalid {decoded.encoding} "
+                f"sequence(s), the first at byte {decoded.first_replaced}"
+            )
+        text = decoded.text
         out = self.stdout
         for e in extract(text):
             out.write(
