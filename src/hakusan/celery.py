@@ -5,13 +5,23 @@ Start a worker on any machine that reaches the database and Redis:
 """
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hakusan.settings.embedded")
 
 app = Celery("hakusan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+@worker_ready.connect
+def reap_stale_jobs(**_kwargs: Any) -> None:
+    """A worker starting: runs left RUNNING by a dead worker process are marked failed."""
+    from hakusan.core.reaper import reap_quietly
+
+    reap_quietly("Celery worker")
 
 
 @app.task(name="hakusan.run_job", acks_late=True)

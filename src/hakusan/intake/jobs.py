@@ -7,13 +7,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 
-from hakusan.core.jobs import JobContext, register_job
+from hakusan.core.jobs import InputRefused, JobContext, register_job
 from hakusan.core.models import Department
 from hakusan.domain.intake import ImportFormat, ReportDraft, RowError, parse_reports, write_rejects
+from hakusan.domain.intake.keys import KeyKind, LineRanges, file_digest, import_key
 from hakusan.domain.triage import LearnedTriager
 
 from . import services
-from .models import TriageDecision
+from .models import Report, TriageDecision
 
 BATCH = 500
 
@@ -28,13 +29,16 @@ def import_reports(
     encoding: str | None = None,
 ) -> dict[str, Any]:
     """Import a CSV or JSON-lines file of reports: good rows are filed, bad rows go to the
-    rejects file with line number and reason."""
+    rejects file with line number and reason. Re-running it is safe: rows filed by an earlier
+    run (by external_ref, else by file digest, line and content) are skipped and counted."""
     user = ctx.user
     if user is None:
         raise ValueError("an import needs the user it is filed by")
     dept = Department.objects.get(code=department) if department else None
     source = Path(path)
     total_bytes = source.stat().st_size
+    if total_bytes == 0:
+        raise InputRefused(f"{source.name}: the file is empty")
     fmt_resolved = (
         ImportFormat(fmt)
         if fmt
@@ -51,24 +55,46 @@ def import_reports(
             source.stem + ".rejects" + (".csv" if fmt_resolved == ImportFormat.CSV else ".jsonl")
         )
     )
+    with source.open("rb") as stream:
+        sha256 = file_digest(stream)
     errors: list[RowError] = []
     warnings: list[RowError] = []
     imported = 0
-    batch: list[tuple[int, ReportDraft]] = []
+    batch: list[tuple[int, ReportDraft, str, KeyKind]] = []
     first_number = last_number = ""
+    skipped_by = {KeyKind.EXTERNAL_REF: 0, KeyKind.ROW_DIGEST: 0}
+    skipped_ranges = LineRanges()
+    skipped_examples: list[dict[str, Any]] = []
+
+    def file_rows(rows: list[tuple[int, ReportDraft, str, KeyKind]]) -> list[Report]:
+        outcome = services.import_report_rows(
+            user, [r[1] for r in rows], [r[2] for r in rows], department=dept
+        )
+        for i, (line, _draft, _key, kind) in enumerate(rows):
+            if i not in outcome.skipped:
+                skipped_ranges.filed()
+                continue
+            skipped_by[kind] += 1
+            skipped_ranges.skipped(line)
+            if len(skipped_examples) < 20:
+                skipped_examples.append(
+                    {"line": line, "by": str(kind), "report": outcome.skipped[i]}
+                )
+        return outcome.reports
 
     def flush() -> None:
         nonlocal imported, first_number, last_number
         if not batch:
             return
         try:
-            reports = services.create_reports_bulk(user, [d for _, d in batch], department=dept)
+            reports = file_rows(batch)
         except (ValidationError, DatabaseError):
             # One bad row must not sink its batch: file them one by one to find it.
             reports = []
-            for line, draft in batch:
+            for row in batch:
+                line = row[0]
                 try:
-                    reports.extend(services.create_reports_bulk(user, [draft], department=dept))
+                    reports.extend(file_rows([row]))
                 except ValidationError as exc:
                     errors.append(RowError(line=line, message=_messages(exc), field=_fields(exc)))
                 except DatabaseError as exc:
@@ -80,13 +106,15 @@ def import_reports(
         batch.clear()
 
     with source.open("rb") as stream:
-        for line, row in parse_reports(
-            stream, fmt_resolved, filename=source.name, encoding=encoding
-        ):
+        try:  # whole-file problems (UTF-16, a JSON array, no header): one line, no traceback
+            rows = parse_reports(stream, fmt_resolved, filename=source.name, encoding=encoding)
+        except ValueError as exc:
+            raise InputRefused(f"{source.name}: {exc}") from None
+        for line, row in rows:
             if isinstance(row, RowError):
                 (warnings if row.warning else errors).append(row)
             else:
-                batch.append((line, row))
+                batch.append((line, row, *import_key(row, file_sha256=sha256, line=line)))
                 if len(batch) >= BATCH:
                     flush()
                     ctx.progress(stream.tell(), total_bytes)
@@ -101,6 +129,12 @@ def import_reports(
     return {
         "imported": imported,
         "rejected": rejected,
+        "skipped": sum(skipped_by.values()),
+        "skipped_by": {str(kind): n for kind, n in skipped_by.items()},
+        "skipped_lines": [list(r) for r in skipped_ranges.ranges],
+        "skipped_lines_truncated": skipped_ranges.truncated,
+        "skipped_examples": skipped_examples,
+        "file_sha256": sha256,
         "rejects_file": str(rejects_file) if errors else "",
         "first": first_number,
         "last": last_number,

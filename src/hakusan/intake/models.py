@@ -81,6 +81,11 @@ class Report(models.Model):
     external_ref = models.CharField(
         _("external reference"), max_length=100, blank=True, db_index=True
     )
+    # Bulk imports are idempotent: a row whose key is stored is skipped on a re-run
+    # (domain/intake/keys.py). NULL for reports filed otherwise; NULLs never collide.
+    import_key = models.CharField(
+        _("import key"), max_length=160, null=True, blank=True, unique=True, editable=False
+    )
 
     status = models.CharField(
         _("status"),

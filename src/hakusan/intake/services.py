@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -220,12 +220,19 @@ _RELATIONS = [f.name for f in Report._meta.fields if f.is_relation] + ["number"]
 
 
 def create_reports_bulk(
-    user: User, drafts: Sequence[ReportDraft], *, department: Department | None = None
+    user: User,
+    drafts: Sequence[ReportDraft],
+    *,
+    department: Department | None = None,
+    import_keys: Sequence[str] | None = None,
 ) -> list[Report]:
     """File many reports in one transaction (the import job's unit of work). Raises
-    ValidationError naming the field when any report is invalid; nothing is stored then."""
+    ValidationError naming the field when any report is invalid; nothing is stored then.
+    ``import_keys`` (one per draft) are stored with them; see :func:`import_report_rows`."""
     if not drafts:
         return []
+    if import_keys is not None and len(import_keys) != len(drafts):
+        raise ValueError("one import key per draft")
     categories = {c.code: c for c in Category.objects.all()}
     departments = {d.code: d for d in Department.objects.all()}
     extracted = [_extract_all(d) for d in drafts]
@@ -246,6 +253,8 @@ def create_reports_bulk(
                 )
             dept = department or departments.get(draft.station_code) or _department_for(user)
             report = _new_report(user, draft, dept, _number(year, first + i), result, categories)
+            if import_keys is not None:
+                report.import_key = import_keys[i]
             # Field lengths and choices: a bad row is a ValidationError, never a DataError.
             # Relations are ours (not user input): skip their one-query-per-row checks.
             report.clean_fields(exclude=_RELATIONS)
@@ -293,6 +302,61 @@ def create_reports_bulk(
             detail={"count": len(reports), "first": reports[0].number, "last": reports[-1].number},
         )
     return reports
+
+
+@dataclass(frozen=True)
+class RowsImported:
+    """One batch of an import: the reports filed, and the rows skipped because their import
+    key was already stored (index in the batch → number of the report filed earlier)."""
+
+    reports: list[Report]
+    skipped: dict[int, str]
+
+
+def import_report_rows(
+    user: User,
+    drafts: Sequence[ReportDraft],
+    keys: Sequence[str],
+    *,
+    department: Department | None = None,
+) -> RowsImported:
+    """File a batch of imported rows unless already filed: a row whose import key is stored
+    (an earlier run of the same import, or a repeated external_ref) is skipped. One query per
+    batch finds the stored keys; a concurrent import of the same rows that commits first is
+    caught by the key's unique constraint, and the batch is checked again."""
+    if len(keys) != len(drafts):
+        raise ValueError("one import key per draft")
+    for _attempt in range(3):
+        stored = dict(
+            Report.objects.filter(import_key__in=set(keys)).values_list("import_key", "number")
+        )
+        skipped: dict[int, str] = {}
+        seen: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key in stored:
+                skipped[i] = stored[key]
+            elif key in seen:  # repeated in this batch (same external_ref twice)
+                skipped[i] = ""
+            else:
+                seen[key] = i
+        fresh = [i for i in range(len(drafts)) if i not in skipped]
+        try:
+            reports = create_reports_bulk(
+                user,
+                [drafts[i] for i in fresh],
+                department=department,
+                import_keys=[keys[i] for i in fresh],
+            )
+        except IntegrityError:
+            if not Report.objects.filter(import_key__in=[keys[i] for i in fresh]).exists():
+                raise  # not the key: let the caller find the row
+            continue  # another import filed some of these rows meanwhile
+        # A repeat within the batch points at the report its first occurrence became.
+        numbers = {keys[i]: r.number for i, r in zip(fresh, reports, strict=True)}
+        for i in skipped:
+            skipped[i] = skipped[i] or numbers[keys[i]]
+        return RowsImported(reports, skipped)
+    raise IntegrityError("import keys kept colliding with a concurrent import")
 
 
 def _check_size(upload: File) -> int:

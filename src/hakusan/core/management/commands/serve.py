@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from hakusan.core import jobs
+from hakusan.core.reaper import reap_quietly
 
 PERIODIC = (
     ("intake.escalate_overdue", 300),
@@ -87,6 +88,8 @@ class Command(BaseCommand):
         from hakusan.wsgi import application
 
         bind = f"{options['host']}:{options['port']}"
+        # Jobs the previous server was running when it died will never finish: say so.
+        reap_quietly("server")
         if not options["no_warm"]:
             self.warm()
         use_scheduler = not jobs.use_celery()
@@ -96,6 +99,12 @@ class Command(BaseCommand):
 
         connections.close_all()
 
+        def worker_started() -> None:
+            # A worker the master replaced (killed on timeout) left its job threads' runs.
+            reap_quietly("web worker")
+            if use_scheduler:
+                start_scheduler_when_leader(lock_path)
+
         class Server(BaseApplication):
             def load_config(self) -> None:
                 self.cfg.set("bind", bind)
@@ -104,11 +113,7 @@ class Command(BaseCommand):
                 self.cfg.set("worker_class", "gthread")
                 self.cfg.set("timeout", 120)
                 self.cfg.set("accesslog", "-")
-                if use_scheduler:
-                    self.cfg.set(
-                        "post_worker_init",
-                        lambda worker: start_scheduler_when_leader(lock_path),
-                    )
+                self.cfg.set("post_worker_init", lambda worker: worker_started())
 
             def load(self) -> Any:
                 return application

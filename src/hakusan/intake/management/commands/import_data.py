@@ -55,4 +55,18 @@ class Command(BaseCommand):
             f"imported {r['imported']} report(s)"
             + (f" ({r['first']} … {r['last']})" if r.get("first") else "")
         )
+        if r.get("skipped"):
+            console.print(skipped_summary(r), markup=False, soft_wrap=True)
         print_rejects(console, r)
+
+
+def skipped_summary(result: dict[str, Any]) -> str:
+    """One line on the rows an earlier run had filed, e.g. after a crash and a re-run."""
+    by = result.get("skipped_by", {})
+    ranges = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in result.get("skipped_lines", []))
+    more = ", …" if result.get("skipped_lines_truncated") else ""
+    return (
+        f"skipped {result['skipped']} row(s) already imported "
+        f"(by external_ref: {by.get('external_ref', 0)}, by row digest: "
+        f"{by.get('row_digest', 0)}; lines {ranges}{more})"
+    )
