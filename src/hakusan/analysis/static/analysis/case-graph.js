@@ -40,8 +40,20 @@
     ];
   }
 
+  // Cytoscape injects a <style> for its container unless an element with this id exists; the
+  // CSP blocks inline styles, so the marker stands in and analysis.css has the rule.
+  var CY_SHEET = "__________cytoscape_stylesheet";
+
+  function markSheet() {
+    if (document.getElementById(CY_SHEET)) { return; }
+    var marker = document.createElement("meta");
+    marker.id = CY_SHEET;
+    document.head.appendChild(marker);
+  }
+
   function draw(el) {
     if (el.dataset.drawn || typeof window.cytoscape !== "function") { return; }
+    markSheet();
     var source = document.getElementById(el.dataset.caseGraph);
     if (!source) { return; }
     var graph = JSON.parse(source.textContent);
