@@ -248,7 +248,8 @@ def test_misp_types_map_to_ours() -> None:
         ("cve", "CVE-2021-44228"),
     ]
     first = got[0]
-    assert first.tags == ("tlp:amber", "apt", "misp-category:Network activity")
+    assert first.tags == ("apt", "misp-category:Network activity")
+    assert first.tlp == "amber" and got[1].tlp is None  # tlp: tags give the row's TLP
     assert first.comment == "c2"
     assert first.first_seen == first.last_seen == datetime(2026, 11, 20, tzinfo=JST)
     assert "misp:to_ids=false" in got[5].tags

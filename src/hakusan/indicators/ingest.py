@@ -16,7 +16,8 @@ else calls it. A batch is prepared in Python (fold duplicates, warninglist flags
   transaction per batch.
 
 Re-sighting a value in the same source updates that sighting (count, first/last seen,
-confidence, TLP, tags merged) instead of adding a row. A value already stored keeps its
+confidence, TLP, tags merged) instead of adding a row: a later import's TLP replaces the
+stored one, and within one batch the most restrictive TLP given for the value stays. A value already stored keeps its
 warninglist flags (the ``indicators.reflag_warninglists`` job refreshes them when the lists
 change); a new one is flagged as it is inserted.
 """
@@ -312,6 +313,15 @@ class Batch:
 _ORIG, _FIRST, _LAST, _COUNT, _CONF, _TLP, _TAGS, _PROV, _COMMENT = range(9)
 
 
+def _stricter(a: str, b: str) -> str:
+    from hakusan.domain.sharing import tlp as tlp_rules
+
+    try:
+        return tlp_rules.most_restrictive([a, b]) or b
+    except tlp_rules.UnknownTLP:  # not a level (bad data): the policy never shares it
+        return a if a not in tlp_rules.LEVELS else b
+
+
 def prepare(items: Iterable[SightingInput], notes: Annotator, *, enrich: bool = True) -> Batch:
     batch = Batch()
     observables = batch.observables
@@ -351,7 +361,8 @@ def prepare(items: Iterable[SightingInput], notes: Annotator, *, enrich: bool = 
             row[_LAST] = max(row[_LAST], last)
             row[_COUNT] += it.count
             row[_CONF] = max(row[_CONF], it.confidence)
-            row[_TLP] = it.tlp
+            if it.tlp != row[_TLP]:  # one value twice in one batch: the stricter level stays
+                row[_TLP] = _stricter(row[_TLP], it.tlp)
             row[_ORIG] = row[_ORIG] or original
             for tag in it.tags:
                 if tag not in row[_TAGS]:

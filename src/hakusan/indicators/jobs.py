@@ -9,11 +9,11 @@ from typing import Any, TextIO, cast
 
 from django.conf import settings
 
-from hakusan.core.jobs import JobContext, register_job
+from hakusan.core.jobs import InputRefused, JobContext, register_job
 from hakusan.domain.indicators import (
-    IndicatorFormat,
     IndicatorRow,
     RowError,
+    format_of,
     parse_indicators,
     write_rejects,
 )
@@ -59,7 +59,7 @@ class _Rejects:
 
 
 def _format(fmt: str | None) -> str | None:
-    return str(IndicatorFormat(fmt)) if fmt else None
+    return str(format_of(fmt)) if fmt else None
 
 
 @register_job("indicators.import")
@@ -73,25 +73,35 @@ def import_indicators(
     encoding: str | None = None,
     rejects_path: str | None = None,
     create_source: bool = True,
+    source_tlp: str | None = None,
 ) -> dict[str, Any]:
     """Import an indicator file (plain list, CSV, JSON lines, MISP attribute CSV) as
     sightings of the named source: good rows are stored, rejected rows go to the rejects
-    file with line number, byte offset and reason."""
+    file with line number, byte offset and reason. ``tlp`` (the operator's ``--tlp``) is a
+    floor: a row the file marks more restrictive keeps its level; without it, rows the file
+    does not mark take the source's default TLP (``source_tlp`` for a new source)."""
     user = ctx.user
     named = IndicatorSource.objects.filter(name=source).first()
     if named is None:
         if not create_source:
             raise ValueError(f"no indicator source named {source!r}")
-        named = services.create_source(user, source, default_tlp=tlp or "amber")
+        named = services.create_source(user, source, default_tlp=tlp or source_tlp or "amber")
     file = Path(path)
-    total_bytes = file.stat().st_size
+    try:
+        total_bytes = file.stat().st_size
+        stream = file.open("rb")
+    except OSError as exc:
+        raise InputRefused(f"{file.name}: {exc.strerror or exc}") from None
+    if total_bytes == 0:
+        stream.close()
+        raise InputRefused(f"{file.name}: the file is empty")
     warnings: list[RowError] = []
-    with (
-        tempfile.TemporaryFile("w+", encoding="utf-8") as spool,
-        file.open("rb") as stream,
-    ):
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool, stream:
         rejects = _Rejects(cast(TextIO, spool))
-        parsed = parse_indicators(stream, _format(fmt), filename=file.name, encoding=encoding)
+        try:  # whole-file problems: unknown format or encoding, no header, a JSON array
+            parsed = parse_indicators(stream, _format(fmt), filename=file.name, encoding=encoding)
+        except ValueError as exc:
+            raise InputRefused(f"{file.name}: {exc}") from None
 
         def rows() -> Iterator[IndicatorRow]:
             for _line, row in parsed:

@@ -17,6 +17,7 @@ from hakusan.core.choices import TLP
 from hakusan.core.models import User
 from hakusan.domain.indicators import IndicatorRow
 from hakusan.domain.observables import Extracted
+from hakusan.domain.sharing import tlp as tlp_rules
 
 from . import ingest as store
 from .choices import SourceKind
@@ -40,6 +41,7 @@ __all__ = [
     "mark_false_positive",
     "protect_personal_data",
     "record_sightings",
+    "reflag_stale",
     "reflag_warninglists",
     "set_do_not_share",
     "set_expiry",
@@ -122,17 +124,44 @@ def create_source(
     return source
 
 
+def row_tlp(row_level: str | None, floor: str | None, default: str) -> str:
+    """A row's TLP: the most restrictive of what the file says (``row_level``) and the
+    operator's ``floor``; ``default`` only when neither says anything."""
+    given = [level for level in (row_level, floor) if level]
+    return tlp_rules.most_restrictive(given) or default
+
+
+def _split_tlp_tags(tags: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
+    """``--tag tlp:amber`` is a TLP, not a tag: (other tags, most restrictive level)."""
+    levels, rest = [], []
+    for tag in tags:
+        if not tag.strip().lower().startswith("tlp:"):
+            rest.append(tag)
+            continue
+        try:
+            levels.append(tlp_rules.normalise(tag))
+        except tlp_rules.UnknownTLP:
+            raise ValidationError(
+                {"tags": _("unknown TLP tag %(tag)s") % {"tag": tag.strip()[:40]}}
+            ) from None
+    return tuple(rest), tlp_rules.most_restrictive(levels)
+
+
 def import_inputs(
     source: IndicatorSource,
     rows: Iterable[IndicatorRow],
     *,
-    tlp: str,
+    tlp: str | None,
     tags: Sequence[str] = (),
     now: datetime | None = None,
+    default_tlp: str | None = None,
 ) -> Iterator[SightingInput]:
-    """Sightings of ``source`` (kind ``feed``) for parsed rows; undated rows are seen now."""
+    """Sightings of ``source`` (kind ``feed``) for parsed rows; undated rows are seen now.
+    TLP per row: the most restrictive of the row's own (``IndicatorRow.tlp``) and ``tlp``;
+    rows with neither take ``default_tlp`` (the source's)."""
     now = now or timezone.now()
     extra = tuple(tags)
+    default = default_tlp or source.default_tlp
     for row in rows:
         first = row.first_seen or now
         yield SightingInput(
@@ -142,7 +171,7 @@ def import_inputs(
             row.value,
             row.original,
             first,
-            tlp,
+            row_tlp(row.tlp, tlp, default),
             last_seen=row.last_seen or first,
             confidence=DEFAULT_CONFIDENCE if row.confidence is None else row.confidence,
             tags=tuple(dict.fromkeys((*row.tags, *extra))) if extra else row.tags,
@@ -163,10 +192,14 @@ def import_indicators(
 ) -> IngestStats:
     """Import parsed indicator rows as sightings of ``source``: streamed in batches (each
     its own transaction, so a long import does not hold one), re-imported values update
-    their sighting (count, last seen). One audit entry for the import."""
-    tlp = tlp or source.default_tlp
-    if tlp not in TLP.values:
+    their sighting (count, last seen). One audit entry for the import.
+
+    TLP: ``tlp`` (and any ``tlp:`` among ``tags``) is a floor; a row marked more restrictive
+    by its file keeps its level; rows marked by neither take the source's default TLP."""
+    if tlp is not None and tlp not in TLP.values:
         raise ValidationError({"tlp": _("unknown TLP %(tlp)s") % {"tlp": tlp}})
+    tags, tagged = _split_tlp_tags(tags)
+    tlp = tlp_rules.most_restrictive([level for level in (tlp, tagged) if level])
     stats = store.ingest(
         import_inputs(source, rows, tlp=tlp, tags=tags),
         user_id=user.pk if user is not None else None,
@@ -178,7 +211,13 @@ def import_indicators(
         user,
         "import",
         source,
-        detail={"file": file_name, "tlp": tlp, "tags": list(tags), **stats.as_dict()},
+        detail={
+            "file": file_name,
+            "tlp": tlp,
+            "default_tlp": source.default_tlp,
+            "tags": list(tags),
+            **stats.as_dict(),
+        },
     )
     announce("import")
     return stats
@@ -311,10 +350,34 @@ def reflag_warninglists(
 ) -> dict[str, Any]:
     """Recompute the warninglist flags of observables flagged with another version of the
     lists than the current one (all of them after a list update), in batches."""
+    result = reflag_stale(Observable.objects.all(), batch_size=batch_size, progress=progress)
+    if result["checked"]:
+        audit.record(
+            None,
+            "reflag",
+            object_type="indicators.observable",
+            detail=result,
+        )
+        announce("warninglists")
+    return result
+
+
+def reflag_stale(
+    observables: Any,
+    *,
+    batch_size: int = 10_000,
+    progress: Callable[[int], None] | None = None,
+    lazy: bool = False,
+) -> dict[str, Any]:
+    """The re-flagging itself, on a queryset of observables (a migration passes its
+    historical model's): no audit entry, no signal. ``lazy``: with no observables at all (a
+    new database), return at once rather than build the lists' index (seconds)."""
+    checked = flagged = 0
+    if lazy and not observables.exists():
+        return {"version": "", "checked": 0, "flagged": 0}
     notes = store.annotator()
     version = notes.version
-    checked = flagged = 0
-    stale = Observable.objects.exclude(warninglist_version=version)
+    stale = observables.exclude(warninglist_version=version)
     for rows in _batches_after(stale, batch_size):
         keys = [(t, v) for _pk, t, v in rows]
         matched = notes.index.match_many(keys, specific_urls=True)
@@ -330,14 +393,6 @@ def reflag_warninglists(
         checked += len(rows)
         if progress is not None:
             progress(checked)
-    if checked:
-        audit.record(
-            None,
-            "reflag",
-            object_type="indicators.observable",
-            detail={"version": version, "checked": checked, "flagged": flagged},
-        )
-        announce("warninglists")
     return {"version": version, "checked": checked, "flagged": flagged}
 
 

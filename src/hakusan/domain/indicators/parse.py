@@ -18,12 +18,22 @@ Formats
     tags, comment`` (only ``value`` is required; a blank ``type`` means detect). Tab-separated
     when the header has tabs and no commas. Unknown columns: one warning on the header line.
     ``jsonl``: one JSON object per line with the same keys; ``tags`` a list or a string.
-    ``misp``: MISP's attribute CSV export (``uuid, event_id, category, type, value, comment,
-    to_ids, date, object_relation, attribute_tag, …``): MISP types map to ours
-    (:mod:`.misp`), composites split, ``date`` (``YYYYMMDD`` or a Unix time) becomes first
-    and last seen unless ``first_seen``/``last_seen`` columns say otherwise,
-    ``attribute_tag`` becomes tags, plus ``misp-category:<category>`` and, when ``to_ids``
-    is false, ``misp:to_ids=false``. Unsupported MISP types are rejected, naming the type.
+    ``misp`` (alias ``misp-csv``): MISP's attribute CSV export (``uuid, event_id, category,
+    type, value, comment, to_ids, date, object_relation, attribute_tag, …`` and, with
+    ``includeContext``, ``event_info, …, event_tag, event_timestamp``): MISP types map to
+    ours (:mod:`.misp`), composites split, ``date`` (``YYYYMMDD`` or a Unix time) becomes
+    first and last seen unless ``first_seen``/``last_seen`` columns say otherwise,
+    ``attribute_tag`` and ``event_tag`` become tags, plus ``misp-category:<category>`` and,
+    when ``to_ids`` is false, ``misp:to_ids=false``. Unsupported MISP types are rejected,
+    naming the type.
+
+TLP
+    ``tlp:`` tags (TLP 2.0 names; ``tlp:white`` reads as ``clear``) in ``tags``,
+    ``attribute_tag`` or ``event_tag``, and a ``tlp`` column/key (``amber`` or ``TLP:AMBER``),
+    set ``IndicatorRow.tlp``: the most restrictive of them all (None when none is given).
+    They are not kept as tags. An unknown level (``tlp:purple``, ``tlp:ex:chr``) rejects
+    the row, naming the field: a level is never guessed lower. The importer combines the
+    row's level with its own (``--tlp``): the most restrictive wins.
 
 Values
     Canonicalised with ``hakusan.domain.observables`` (``canonicalize`` when the type is
@@ -41,7 +51,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -50,6 +59,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import BinaryIO, Final
 
+from hakusan.domain import safejson
 from hakusan.domain.intake.drafts import parse_datetime
 from hakusan.domain.intake.parse import (
     Line,
@@ -59,11 +69,13 @@ from hakusan.domain.intake.parse import (
     resolve_encoding,
 )
 from hakusan.domain.observables import InvalidObservable, ObservableType, canonicalize, detect
+from hakusan.domain.sharing import tlp as tlp_rules
 
 from .misp import IP, UnsupportedMispType, split_misp
 
 __all__ = [
     "CSV_FIELDS",
+    "FORMAT_NAMES",
     "MAX_RECORD_BYTES",
     "MAX_TAGS",
     "MAX_TAG_CHARS",
@@ -71,8 +83,11 @@ __all__ = [
     "IndicatorFormat",
     "IndicatorRow",
     "ParsedIndicator",
+    "format_of",
     "parse_indicators",
     "parse_tags",
+    "parse_tlp",
+    "split_tlp",
 ]
 
 MAX_RECORD_BYTES: Final = 1 << 20
@@ -83,7 +98,16 @@ MAX_TAGS: Final = 50
 MAX_TAG_CHARS: Final = 100
 MAX_RAW_CHARS: Final = 10_000
 
-CSV_FIELDS: Final = ("type", "value", "first_seen", "last_seen", "confidence", "tags", "comment")
+CSV_FIELDS: Final = (
+    "type",
+    "value",
+    "first_seen",
+    "last_seen",
+    "confidence",
+    "tags",
+    "comment",
+    "tlp",
+)
 _CSV_ALIASES: Final = {
     "indicator": "value",
     "ioc": "value",
@@ -113,6 +137,13 @@ MISP_FIELDS: Final = (
     "event_uuid",
     "event_date",
     "event_tag",
+    # the rest of MISP's includeContext columns (read, not used)
+    "event_member_org",
+    "event_source_org",
+    "event_distribution",
+    "event_threat_level_id",
+    "event_analysis",
+    "event_timestamp",
 )
 _MISP_MARKERS: Final = frozenset({"uuid", "event_id", "category", "to_ids", "attribute_tag"})
 
@@ -137,6 +168,16 @@ _FORMAT_ALIASES: Final = {
     "misp": IndicatorFormat.MISP,
     "misp-csv": IndicatorFormat.MISP,
 }
+# The names the CLI offers (README: ``--format plain|csv|jsonl|misp-csv``).
+FORMAT_NAMES: Final = ("plain", "csv", "jsonl", "misp", "misp-csv")
+
+
+def format_of(name: str) -> IndicatorFormat:
+    """The format a name or alias stands for (``misp-csv`` is ``misp``); ValueError if none."""
+    resolved = _FORMAT_ALIASES.get(str(name).strip().lower().lstrip("."))
+    if resolved is None:
+        raise ValueError(f"unknown format {name!r}; expected plain, csv, jsonl or misp-csv")
+    return resolved
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +195,7 @@ class IndicatorRow:
     confidence: int | None = None
     tags: tuple[str, ...] = ()
     comment: str = ""
+    tlp: str | None = None  # TLP 2.0 level the file gives the row (None: not given)
 
 
 ParsedIndicator = tuple[int, IndicatorRow | RowError]
@@ -261,7 +303,10 @@ def parse_confidence(value: object) -> int | None:
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     elif isinstance(value, str) and _DIGITS.match(value.strip().removesuffix("%")):
-        number = int(value.strip().removesuffix("%"))
+        digits = value.strip().removesuffix("%").lstrip("0") or "0"
+        if len(digits) > 3:  # bounded before int(): 5,000 digits would abort the whole file
+            raise _Bad(f"confidence {digits[:10]}… is outside 0–100", "confidence")
+        number = int(digits)
     else:
         raise _Bad(f"confidence {str(value)[:20]!r} is not an integer 0–100", "confidence")
     if not 0 <= number <= 100:
@@ -286,7 +331,7 @@ def parse_tags(value: object) -> tuple[str, ...]:
     for item in items:
         if not isinstance(item, str):
             raise _Bad("tags must be text", "tags")
-        tag = unicodedata.normalize("NFKC", item).strip()
+        tag = _no_nul(unicodedata.normalize("NFKC", item).strip(), "tags")
         if not tag:
             continue
         if len(tag) > MAX_TAG_CHARS:
@@ -295,6 +340,43 @@ def parse_tags(value: object) -> tuple[str, ...]:
     if len(out) > MAX_TAGS:
         raise _Bad(f"more than {MAX_TAGS} tags", "tags")
     return tuple(out)
+
+
+def split_tlp(tags: Sequence[str], field: str) -> tuple[tuple[str, ...], str | None]:
+    """(the tags without ``tlp:`` ones, the most restrictive level they name or None).
+    An unknown ``tlp:`` value is a row problem: never guessed lower."""
+    levels = []
+    rest = []
+    for tag in tags:
+        if not tag.lower().startswith("tlp:"):
+            rest.append(tag)
+            continue
+        try:
+            levels.append(tlp_rules.normalise(tag))
+        except tlp_rules.UnknownTLP:
+            raise _Bad(
+                f"{field}: unknown TLP tag {tag!r} (known: "
+                f"{', '.join('tlp:' + level for level in tlp_rules.LEVELS)}, tlp:white)",
+                field,
+            ) from None
+    return tuple(rest), tlp_rules.most_restrictive(levels)
+
+
+def parse_tlp(value: object, field: str = "tlp") -> str | None:
+    """A ``tlp`` cell or key: ``amber``, ``TLP:AMBER``, ``white`` (→ clear); blank: None."""
+    text = _text(value, field).strip()
+    if not text:
+        return None
+    try:
+        return tlp_rules.normalise(text)
+    except tlp_rules.UnknownTLP:
+        raise _Bad(
+            f"{field}: unknown TLP {text[:40]!r} (known: {', '.join(tlp_rules.LEVELS)})", field
+        ) from None
+
+
+def _strictest(*levels: str | None) -> str | None:
+    return tlp_rules.most_restrictive(level for level in levels if level is not None)
 
 
 def _text(value: object, field: str) -> str:
@@ -307,8 +389,15 @@ def _text(value: object, field: str) -> str:
     raise _Bad(f"{field} must be text", field)
 
 
+def _no_nul(text: str, field: str) -> str:
+    """PostgreSQL text cannot hold NUL: the row is rejected rather than the whole import."""
+    if "\x00" in text:
+        raise _Bad(f"{field} contains a NUL character", field)
+    return text
+
+
 def _comment(value: object) -> str:
-    text = _text(value, "comment").strip()
+    text = _no_nul(_text(value, "comment").strip(), "comment")
     return text[:MAX_COMMENT_CHARS]
 
 
@@ -364,6 +453,14 @@ def parse_indicators(
         stream = io.BufferedReader(stream)
     lines = LineSource(stream)
     first = _first_content_line(lines)
+    if (
+        first is not None
+        and first.number == 1
+        and first.data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    ):
+        raise ValueError(
+            "the file is UTF-16 (Excel 'Unicode text'); save it as UTF-8 and import again"
+        )
     resolved = _resolve_format(fmt, filename, first, enc)
     if first is None:
         return iter(())
@@ -407,10 +504,7 @@ def _resolve_format(
     fmt: IndicatorFormat | str | None, filename: str, first: Line | None, encoding: str
 ) -> IndicatorFormat:
     if fmt is not None:
-        resolved = _FORMAT_ALIASES.get(str(fmt).strip().lower().lstrip("."))
-        if resolved is None:
-            raise ValueError(f"unknown format {fmt!r}; expected plain, csv, jsonl or misp")
-        return resolved
+        return format_of(fmt)
     suffix = filename.rpartition(".")[2].lower() if "." in filename else ""
     if suffix in ("jsonl", "ndjson", "json"):
         return IndicatorFormat.JSONL
@@ -441,6 +535,12 @@ def _plain_row(text: str, line: Line) -> list[IndicatorRow | RowError]:
     note_at = _NOTE.search(text)
     body = (text[: note_at.start()] if note_at else text).strip()
     note = text[note_at.end() :].strip() if note_at else ""
+    if "\x00" in note:
+        return [
+            RowError(
+                line.number, "comment contains a NUL character", "comment", line.offset, _clip(text)
+            )
+        ]
     parts: list[tuple[str, str, str]] = [("", body, "")]
     match = _PREFIX.match(body)
     if match:
@@ -669,6 +769,8 @@ def _csv_row(
             parse_when(_text(values.get("first_seen"), "first_seen"), "first_seen"),
             parse_when(_text(values.get("last_seen"), "last_seen"), "last_seen"),
         )
+        tags, tagged = split_tlp(parse_tags(values.get("tags")), "tags")
+        level = _strictest(tagged, parse_tlp(values.get("tlp")))
         return [
             IndicatorRow(
                 line,
@@ -679,8 +781,9 @@ def _csv_row(
                 first,
                 last,
                 parse_confidence(values.get("confidence")),
-                parse_tags(values.get("tags")),
+                tags,
                 _comment(values.get("comment")),
+                level,
             )
         ]
 
@@ -707,21 +810,29 @@ def _misp_rows(
     except ValueError as exc:
         return [RowError(line, str(exc), "value", offset, raw())]
 
-    def common() -> tuple[datetime | None, datetime | None, tuple[str, ...], str]:
+    def common() -> tuple[datetime | None, datetime | None, tuple[str, ...], str, str | None]:
         date = parse_when(_text(values.get("date"), "date"), "date")
         first = parse_when(_text(values.get("first_seen"), "first_seen"), "first_seen") or date
         last = parse_when(_text(values.get("last_seen"), "last_seen"), "last_seen") or date
         first, last = _times(first, last)
-        tags = list(parse_tags(values.get("attribute_tag")))
+        own, own_tlp = split_tlp(parse_tags(values.get("attribute_tag")), "attribute_tag")
+        event, event_tlp = split_tlp(parse_tags(values.get("event_tag")), "event_tag")
+        tags = [*own, *event]
         category = _text(values.get("category"), "category").strip()
         if category:
             tags.append(f"misp-category:{category}"[:MAX_TAG_CHARS])
         if _truthy(_text(values.get("to_ids"), "to_ids")) is False:
             tags.append("misp:to_ids=false")
-        return first, last, tuple(dict.fromkeys(tags)), _comment(values.get("comment"))
+        return (
+            first,
+            last,
+            tuple(dict.fromkeys(tags))[:MAX_TAGS],
+            _comment(values.get("comment")),
+            _strictest(own_tlp, event_tlp),
+        )
 
     try:
-        first, last, tags, comment = common()
+        first, last, tags, comment, level = common()
     except _Bad as exc:
         return [RowError(line, str(exc), exc.field, offset, raw())]
     out: list[IndicatorRow | RowError] = []
@@ -733,7 +844,9 @@ def _misp_rows(
             continue
         note = "; ".join(x for x in (comment, part.note) if x)[:MAX_COMMENT_CHARS]
         out.append(
-            IndicatorRow(line, offset, kind, value, part.raw.strip(), first, last, None, tags, note)
+            IndicatorRow(
+                line, offset, kind, value, part.raw.strip(), first, last, None, tags, note, level
+            )
         )
     return out
 
@@ -741,8 +854,10 @@ def _misp_rows(
 # -- JSON Lines --------------------------------------------------------------------------------
 
 
-class _Duplicate(ValueError):
-    pass
+class _Duplicate(safejson.JSONInputError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"key {key[:40]!r} given twice")
+        self.key = key
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -770,25 +885,33 @@ def _parse_jsonl(lines: LineSource, encoding: str) -> Iterator[ParsedIndicator]:
                 RowError(line.number, _bad_byte(line, bad, encoding), None, bad, _clip(text)),
             )
             continue
-        try:
-            obj = json.loads(text, object_pairs_hook=_no_duplicates)
-        except json.JSONDecodeError as exc:
-            offset = line.offset + len(text[: exc.pos].encode(encoding, "replace"))
-            message = f"invalid JSON at line {line.number} column {exc.colno} (byte offset {offset}): {exc.msg}"
-            yield line.number, RowError(line.number, message, None, offset, _clip(text))
-            continue
+        try:  # limits: depth, number length, no NaN/Infinity, no lone surrogates
+            obj = safejson.loads(text, max_bytes=MAX_RECORD_BYTES, object_pairs_hook=_no_duplicates)
         except _Duplicate as exc:
             yield (
                 line.number,
-                RowError(
-                    line.number, f"key {str(exc)!r} given twice", str(exc), line.offset, _clip(text)
-                ),
+                RowError(line.number, exc.reason, exc.key[:100], line.offset, _clip(text)),
             )
             continue
-        except (RecursionError, ValueError) as exc:
+        except safejson.JSONInputError as exc:
+            if exc.offset is not None:
+                offset = line.offset + len(text[: exc.offset].encode(encoding, "replace"))
+                message = (
+                    f"invalid JSON at line {line.number} column {exc.offset + 1} "
+                    f"(byte offset {offset}): {exc.reason}"
+                )
+                yield line.number, RowError(line.number, message, None, offset, _clip(text))
+                continue
+            where = f" at {exc.path}" if exc.path else ""
             yield (
                 line.number,
-                RowError(line.number, f"invalid JSON: {exc}", None, line.offset, _clip(text)),
+                RowError(
+                    line.number,
+                    f"invalid JSON{where}: {exc.reason}",
+                    None,
+                    line.offset,
+                    _clip(text),
+                ),
             )
             continue
         if not isinstance(obj, dict):

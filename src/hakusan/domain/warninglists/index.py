@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 from publicsuffixlist import PublicSuffixList
 
+from . import overrides as reviewed
 from .cidr import CidrTable, Cover, parse_prefix
 from .load import load_packaged_lists
 from .text import SubstringMatcher, compile_misp_regex, normalise_hosts
@@ -377,8 +378,8 @@ class WarninglistIndex:
 
         ``cache_dir``: keep the built index there as a pickle (a few seconds to load instead of
         8-16 s to build, for every CLI run and server start). The file name carries a key of
-        the package version, this module's source and the Python version, so an upgrade
-        rebuilds it. Only a directory the service alone writes to (the data directory) may be
+        the package version, this module's source, the reviewed overrides and the Python
+        version, so an upgrade or a new override rebuilds it. Only a directory the service alone writes to (the data directory) may be
         given: unpickling runs code from the file."""
         index = _PACKAGED.get("index")
         if index is None:
@@ -626,6 +627,7 @@ def _cache_file(cache_dir: Path) -> Path:
             [
                 package_version("pymispwarninglists"),
                 str(MATCHER_VERSION),
+                reviewed.digest(reviewed.OVERRIDES),
                 sys.version,
                 hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
             ]

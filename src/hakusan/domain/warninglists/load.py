@@ -1,4 +1,5 @@
-"""Read the warninglists shipped inside the ``pymispwarninglists`` wheel (never the network)."""
+"""Read the warninglists shipped inside the ``pymispwarninglists`` wheel (never the network),
+with the reviewed corrections of ``overrides`` applied."""
 
 import json
 from collections.abc import Mapping
@@ -6,6 +7,7 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from . import overrides as reviewed
 from .types import LIST_TYPES, Warninglist, normalise_category
 
 PACKAGE = "pymispwarninglists"
@@ -53,8 +55,11 @@ def parse_list(slug: str, data: Mapping[str, Any]) -> tuple[Warninglist, list[st
     return meta, entries
 
 
-def load_packaged_lists(*, include_known: bool = True) -> list[tuple[Warninglist, list[str]]]:
-    """All lists shipped in the installed ``pymispwarninglists``, sorted by slug.
+def load_packaged_lists(
+    *, include_known: bool = True, overrides: bool = True
+) -> list[tuple[Warninglist, list[str]]]:
+    """All lists shipped in the installed ``pymispwarninglists``, sorted by slug, with the
+    reviewed ``overrides.OVERRIDES`` applied (``overrides=False``: as shipped).
 
     ``include_known=False`` leaves out lists of category ``known`` (known identifiers rather
     than false positives). The lists of pymispwarninglists 1.7.0 carry no category: they are
@@ -68,4 +73,4 @@ def load_packaged_lists(*, include_known: bool = True) -> list[tuple[Warninglist
         meta, entries = parse_list(directory.name, json.loads(path.read_bytes()))
         if include_known or meta.category != "known":
             out.append((meta, entries))
-    return out
+    return reviewed.apply_overrides(out, reviewed.OVERRIDES) if overrides else out

@@ -24,7 +24,7 @@ from hakusan.core import audit, jobs
 from hakusan.core.choices import TLP, JobStatus
 from hakusan.core.cli_jobs import follow_job, print_rejects
 from hakusan.core.models import User
-from hakusan.domain.indicators import IndicatorFormat
+from hakusan.domain.indicators import FORMAT_NAMES
 from hakusan.domain.observables import InvalidObservable, ObservableType
 
 
@@ -44,16 +44,21 @@ class Command(BaseCommand):
             "--tlp",
             choices=list(TLP.values),
             default=None,
-            help="TLP of the sightings (default: the source's, green for a new source)",
+            help=(
+                "lowest TLP of the sightings: a row whose tlp: tags or tlp column say more "
+                "restrictive keeps that (default: the file's tags, else the source's TLP, "
+                "green for a new source)"
+            ),
         )
         imp.add_argument(
             "--tag", action="append", default=[], dest="tags", help="tag every row (repeatable)"
         )
         imp.add_argument(
             "--format",
-            choices=[f.value for f in IndicatorFormat],
+            choices=list(FORMAT_NAMES),
             default=None,
-            help="plain, csv, jsonl or misp (default: from the file)",
+            help="plain, csv, jsonl or misp-csv (MISP attribute CSV; also 'misp'); "
+            "default: from the file",
         )
         imp.add_argument("--encoding", default=None, help="e.g. cp932 for Japanese Excel CSV")
         imp.add_argument("--rejects", default=None, help="where to write rejected rows")
@@ -129,7 +134,7 @@ class Command(BaseCommand):
             from hakusan.indicators.models import IndicatorSource
 
             if not IndicatorSource.objects.filter(name=source).exists():
-                params["tlp"] = TLP.GREEN
+                params["source_tlp"] = TLP.GREEN
         run = jobs.submit("indicators.import", params, user=user)
         where = "a Celery worker" if jobs.use_celery() else "this process"
         console = Console(soft_wrap=True)
