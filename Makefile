@@ -15,7 +15,7 @@ export HAKUSAN_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install demo test lint typecheck pytest pytest-pg browser messages bench clean pdf-libs test-data
+.PHONY: help install demo test lint typecheck pytest pytest-pg browser messages bench bench-fuzz clean pdf-libs test-data
 
 help:
 	@echo "make demo   - install and start Hakusan on SQLite with demo data (http://$(HOST):$(PORT))"
@@ -89,6 +89,11 @@ test: lint typecheck pytest pytest-pg
 
 bench: install
 	$(PY) bench/intake.py
+
+# Every fuzz target of tests/fuzz on a million hostile inputs (INPUTS=...), beside json.loads.
+INPUTS ?= 1000000
+bench-fuzz: install
+	$(PY) bench/fuzz.py --inputs $(INPUTS)
 
 clean:
 	rm -rf $(VENV) frontend/node_modules var

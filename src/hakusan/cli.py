@@ -19,7 +19,9 @@ commands:
   serve                start the web server (--host, --port)
   worker               start a Celery worker (needs HAKUSAN_REDIS_URL)
   migrate              create or upgrade the database
-  createuser           add a user (--role, --department, --token)
+  createuser           add a user (--role, --department, --token [--token-days N])
+  token create USER [--days N]   a staff API token; its key alone on the last line (shown once)
+  token list [USER] | revoke USER [--prefix P]
   import reports FILE  bulk import of reports (CSV or JSON lines)
   indicators import FILE --source NAME   bulk import of indicators (list, CSV, JSON lines, MISP CSV)
   indicators lookup VALUE                where else a value has been seen, as JSON
@@ -33,6 +35,20 @@ commands:
   audit verify         check the audit log's hash chain
   (any Django management command also works, e.g. hakusan check)
 """
+
+
+def _one_line_argument_errors() -> None:
+    """Bad arguments end in one line on stderr and exit status 2, like every other refusal
+    (argparse would print the usage first; ``--help`` still shows it). Only the console
+    script: ``call_command`` keeps Django's CommandError."""
+    from django.core.management.base import CommandError, CommandParser
+
+    def error(self: CommandParser, message: str) -> None:
+        if not self.called_from_command_line:
+            raise CommandError(f"Error: {message}")
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    CommandParser.error = error  # type: ignore[method-assign]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     argv[0] = "hakusan"
     from django.core.management import execute_from_command_line
 
+    _one_line_argument_errors()
     execute_from_command_line(argv)
 
 

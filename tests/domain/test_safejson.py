@@ -70,3 +70,30 @@ json_values = st.recursive(
 @given(json_values)
 def test_ordinary_json_round_trips(value) -> None:
     assert loads(json.dumps(value, ensure_ascii=False)) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "params", "path"),
+    [
+        ('{"a": [1, {"b": NaN}], "c": Infinity}', "constant", {"name": "NaN"}, "$.a[1].b"),
+        ('{"damage": ' + "9" * 500 + "}", "number_too_long", {"length": 500}, "$.damage"),
+        ('[{"x": 1e999}]', "number_out_of_range", {"text": "1e999"}, "$[0].x"),
+        ('{"k": ["\\ud800"]}', "lone_surrogate", {}, "$.k[0]"),
+        ("[" * 70 + "]" * 70, "too_deep", {"limit": 64}, "$" + "[0]" * 64),
+    ],
+)
+def test_refused_numbers_and_strings_name_their_path(
+    text: str, code: str, params: dict, path: str
+) -> None:
+    with pytest.raises(JSONInputError) as info:
+        loads(text)
+    assert (info.value.code, info.value.params, info.value.path) == (code, params, path)
+
+
+def test_offsets_of_bytes_input_count_bytes() -> None:
+    with pytest.raises(JSONInputError) as info:
+        loads('{"é": 1,, }'.encode())
+    assert info.value.offset == 9 and info.value.code == "syntax"
+    with pytest.raises(JSONInputError) as info:
+        loads(b'\xef\xbb\xbf["\xff"]')
+    assert info.value.offset == 5 and info.value.code == "not_utf8"

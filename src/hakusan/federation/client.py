@@ -11,7 +11,20 @@ from taxii2client.common import _HTTPConnection
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import ApiRoot, Collection
 
+from hakusan.domain import safejson
+
 USER_AGENT = "hakusan-federation (taxii2-client)"
+# Largest response body parsed (a page of 1,000 STIX objects is a few MB).
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# taxii2client's own parsing fails with these on bodies of the wrong shape.
+_CLIENT_ERRORS = (
+    requests.RequestException,
+    TAXIIServiceException,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+)
 
 
 class FederationError(Exception):
@@ -37,6 +50,14 @@ class _Connection(_HTTPConnection):
 
     def _keep_headers(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.last_headers = dict(response.headers)
+        # taxii2client parses with response.json(): a partner's body goes through safejson
+        # instead (depth, numbers, NaN/Infinity, lone surrogates), its refusal a ValueError.
+        response.json = functools.partial(parse_body, response.content)  # type: ignore[method-assign]
+
+
+def parse_body(content: bytes, **_kwargs: Any) -> Any:
+    """A remote server's JSON body, within safejson's limits (JSONInputError otherwise)."""
+    return safejson.loads(content, max_bytes=MAX_RESPONSE_BYTES)
 
 
 @dataclass
@@ -51,6 +72,9 @@ class Page:
 
 def describe(exc: BaseException) -> str:
     """A one-line reason for an operator: HTTP status and the server's own description."""
+    cause = exc.__cause__
+    if isinstance(cause, safejson.JSONInputError):
+        return f"{exc} ({cause})"
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         response = exc.response
         detail = ""
@@ -101,7 +125,7 @@ class Remote:
         try:
             root = ApiRoot(self.api_root_url, conn=self.conn)
             collections = root.collections
-        except (requests.RequestException, TAXIIServiceException, ValueError, KeyError) as exc:
+        except _CLIENT_ERRORS as exc:
             raise FederationError(describe(exc)) from exc
         for match in (
             lambda c: c.id == wanted,
@@ -121,7 +145,7 @@ class Remote:
             url = f"{self.api_root_url}collections/{collection_id}/"
             try:
                 self._collection = Collection(url, conn=self.conn)
-            except (requests.RequestException, TAXIIServiceException, ValueError) as exc:
+            except _CLIENT_ERRORS as exc:
                 raise FederationError(describe(exc)) from exc
         return self._collection
 
@@ -144,22 +168,9 @@ class Remote:
             if next and status in (400, 404, 410):
                 raise CursorRejected(describe(exc)) from exc
             raise FederationError(describe(exc)) from exc
-        except (requests.RequestException, TAXIIServiceException, ValueError) as exc:
+        except _CLIENT_ERRORS as exc:
             raise FederationError(describe(exc)) from exc
-        if not isinstance(envelope, dict):
-            raise FederationError(f"the server sent a {type(envelope).__name__}, not an envelope")
-        objects = envelope.get("objects") or []
-        if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
-            raise FederationError("the envelope's 'objects' is not a list of objects")
-        headers = {k.lower(): v for k, v in self.conn.last_headers.items()}
-        return Page(
-            objects=objects,
-            more=bool(envelope.get("more", False)),
-            next=str(envelope.get("next") or ""),
-            date_added_first=headers.get("x-taxii-date-added-first", ""),
-            date_added_last=headers.get("x-taxii-date-added-last", ""),
-            headers=headers,
-        )
+        return page_of(envelope, self.conn.last_headers)
 
     def add_objects(
         self, collection_id: str, objects: list[dict[str, Any]], *, timeout: float = 60
@@ -170,7 +181,7 @@ class Remote:
             status = collection.add_objects(
                 {"objects": objects}, wait_for_completion=True, poll_interval=1, timeout=timeout
             )
-        except (requests.RequestException, TAXIIServiceException, ValueError) as exc:
+        except _CLIENT_ERRORS as exc:
             raise FederationError(describe(exc)) from exc
         return {
             "id": status.id,
@@ -181,3 +192,36 @@ class Remote:
             "pending_count": status.pending_count,
             "failures": list(status.failures or [])[:20],
         }
+
+
+def page_of(envelope: Any, headers: dict[str, str]) -> Page:
+    """A Get Objects answer as a :class:`Page`, each member type-checked (FederationError)."""
+    if not isinstance(envelope, dict):
+        raise FederationError(f"the server sent a {type(envelope).__name__}, not an envelope")
+    objects = envelope.get("objects") or []
+    if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
+        raise FederationError("the envelope's 'objects' is not a list of objects")
+    more, cursor = envelope.get("more", False), envelope.get("next") or ""
+    if not isinstance(more, bool):
+        raise FederationError(f"the envelope's 'more' is not true or false: {more!r:.60}")
+    if not isinstance(cursor, str | int) or isinstance(cursor, bool):
+        raise FederationError(f"the envelope's 'next' is not a string: {cursor!r:.60}")
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return Page(
+        objects=objects,
+        more=more,
+        next=str(cursor),
+        date_added_first=lowered.get("x-taxii-date-added-first", ""),
+        date_added_last=lowered.get("x-taxii-date-added-last", ""),
+        headers=lowered,
+    )
+
+
+def page_from_body(content: bytes, headers: dict[str, str] | None = None) -> Page:
+    """A page straight from a response body: what :meth:`Remote.get_page` does after the
+    HTTP exchange (the fuzz tests' entry point)."""
+    try:
+        envelope = parse_body(content)
+    except safejson.JSONInputError as exc:
+        raise FederationError(f"invalid JSON from the server: {exc}") from None
+    return page_of(envelope, headers or {})

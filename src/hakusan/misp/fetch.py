@@ -4,13 +4,13 @@ fetched one by one from ``<base>/<uuid>.json``, as MISP itself does."""
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from hakusan.domain import safejson
 from hakusan.domain.misp import InvalidMispDocument, events_in, is_manifest
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -45,14 +45,11 @@ def _get(url: str, headers: Sequence[str], timeout: float) -> bytes:
 
 
 def _json(data: bytes, where: str) -> Any:
+    # Limits (depth, numbers, NaN/Infinity, lone surrogates): a feed is foreign input.
     try:
-        return json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise FetchError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise FetchError(
-            f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
+        return safejson.loads(data, max_bytes=MAX_BYTES)
+    except safejson.JSONInputError as exc:
+        raise FetchError(f"{where}: not acceptable JSON: {exc}") from None
 
 
 def _events(doc: Any, where: str) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ import logging
 import uuid as uuidlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -47,9 +47,11 @@ from hakusan.cases.models import Case
 from hakusan.core import audit
 from hakusan.core.choices import TLP
 from hakusan.core.models import User
+from hakusan.domain.foreign import text_problem
 from hakusan.domain.misp import (
     EventRecord,
     GalaxyRef,
+    InvalidMispDocument,
     UnsupportedMispType,
     attribute_uuid,
     canonical_value,
@@ -60,7 +62,6 @@ from hakusan.domain.misp import (
     is_tlp_tag,
     parse_event,
     skip_reason,
-    tlp_of_tags,
     tlp_tag,
     value_hashes,
 )
@@ -571,6 +572,46 @@ def _source(user: User | None, name: str, default_tlp: str) -> IndicatorSource:
         return IndicatorSource.objects.get(name=name)
 
 
+def _tlp_of(tags: Iterable[str]) -> tuple[str | None, str | None]:
+    """(most restrictive TLP the ``tlp:`` tags name, the first unknown ``tlp:`` tag): an
+    element with an unknown level is not imported (never guessed lower)."""
+    levels = []
+    for tag in tags:
+        if not is_tlp_tag(tag):
+            continue
+        try:
+            levels.append(tlp_rules.normalise(tag))
+        except tlp_rules.UnknownTLP:
+            return None, tag.strip()[:60]
+    return tlp_rules.most_restrictive(levels), None
+
+
+def _strictest(*levels: str | None) -> str | None:
+    return tlp_rules.most_restrictive(level for level in levels if level)
+
+
+def _release_levels(items: list[SightingInput]) -> list[SightingInput]:
+    """One value in several events of one source: each event is its own release, so the
+    value may be shared as its least restrictive release allows (as the sharing policy does
+    with several sightings). Within one event the most restrictive level already stands
+    (attribute, event and operator tags); ingest would otherwise keep the stricter of any two
+    rows, and a feed that lists a CLEAR indicator beside an AMBER case would lose the CLEAR."""
+    per_event: dict[tuple[int, str, str], dict[str, str]] = defaultdict(dict)
+    for item in items:
+        levels = per_event[(item.source_id, item.type, item.value)]
+        current = levels.get(item.provenance)
+        levels[item.provenance] = _strictest(current, item.tlp) or item.tlp
+    released = {
+        key: tlp_rules.least_restrictive(levels.values()) for key, levels in per_event.items()
+    }
+    return [
+        replace(item, tlp=level)
+        if (level := released[(item.source_id, item.type, item.value)]) and level != item.tlp
+        else item
+        for item in items
+    ]
+
+
 def _clip_tags(tags: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t[:MAX_TAG] for t in tags if t.strip()))
 
@@ -655,10 +696,23 @@ def import_events(
     items: list[SightingInput] = []
     uuids: list[str] = []
     for raw in events:
-        record = parse_event(raw)
         report.events += 1
+        try:
+            record = parse_event(raw)
+        except InvalidMispDocument as exc:  # malformed event-level field: this event only
+            label = raw.get("uuid") if isinstance(raw, dict) else None
+            label = label[:60] if isinstance(label, str) and not text_problem(label) else ""
+            report.skipped.append(Skipped(label, "", "", f"invalid event: {exc}"))
+            continue
         uuids.append(record.uuid)
-        event_tlp = tlp_of_tags(record.tags) or default_tlp or TLP.AMBER
+        for bad in record.rejected:
+            report.attributes += 1
+            report.skipped.append(
+                Skipped(record.uuid, bad.uuid, bad.type, f"invalid: {bad.reason}")
+            )
+        event_level, bad_tag = _tlp_of(record.tags)
+        # The most restrictive of the event's tag and the operator's level; AMBER if neither.
+        event_tlp = _strictest(event_level, default_tlp) or TLP.AMBER
         name = (source_name or f"misp:{record.orgc or 'unknown'}").strip()[:100]
         source = _source(user, name, event_tlp)
         if source.name not in report.sources:
@@ -681,7 +735,19 @@ def import_events(
             except ValueError as exc:
                 report.skipped.append(Skipped(record.uuid, attr.uuid, attr.type, f"invalid: {exc}"))
                 continue
-            level = tlp_of_tags(attr.tags) or event_tlp
+            own_level, bad_own = _tlp_of(attr.tags)
+            if bad_tag or bad_own:
+                report.skipped.append(
+                    Skipped(
+                        record.uuid,
+                        attr.uuid,
+                        attr.type,
+                        f"invalid: unknown TLP tag {bad_tag or bad_own!r} "
+                        f"on the {'event' if bad_tag else 'attribute'}",
+                    )
+                )
+                continue
+            level = _strictest(own_level, event_level, default_tlp) or TLP.AMBER
             refs.extend(attr.galaxies)
             tags = _clip_tags(
                 [
@@ -732,6 +798,7 @@ def import_events(
                     )
                 )
         _actors(user, refs, report)
+    items = _release_levels(items)
     keys = {(i.type, i.value) for i in items}
     existing: set[tuple[str, str]] = set()
     pairs = list(keys)
@@ -764,7 +831,8 @@ def import_events(
             object_type="misp.import",
             object_id=uuids[0] if len(uuids) == 1 else "",
             detail={
-                "origin": origin[:500],
+                # a path from the command line may hold undecodable bytes (surrogate escapes)
+                "origin": origin.encode("utf-8", "replace").decode("utf-8")[:500],
                 "events": uuids[:100],
                 **{
                     k: v for k, v in report.as_dict(max_skipped=20).items() if k != "skipped_detail"

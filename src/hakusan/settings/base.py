@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 SRC_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = SRC_DIR.parent.parent
@@ -71,7 +72,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -91,12 +91,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hakusan.core.middleware.NoStoreForAuthenticatedMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "hakusan.core.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -117,6 +119,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hakusan.core.context_processors.navigation",
@@ -160,6 +163,24 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less header set in base.html
 OTP_TOTP_ISSUER = "Hakusan"
 
+# --- browser security: in every deployment, the embedded default included ---------------------
+# Scripts and styles only from our own static files: no inline script, handler or style
+# attribute anywhere (data reaches scripts through json_script and data- attributes). The
+# one inline <style> is the printable attribution report's (its @page margin boxes carry the
+# campaign's TLP and translated title): it carries the response's nonce, and the nonce
+# appears in the header only on that response. img-src data: is for Bootstrap's SVG icons.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+X_FRAME_OPTIONS = "DENY"
+
 # --- i18n: Japanese first, English available --------------------------------------------------
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
@@ -187,12 +208,21 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- REST API ---------------------------------------------------------------------------------
+# Staff API tokens (core.ApiToken, stored as digests) expire after this many days unless
+# issued with another lifetime.
+HAKUSAN_API_TOKEN_DAYS = int(os.environ.get("HAKUSAN_API_TOKEN_DAYS", "90"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "hakusan.api_auth.ApiTokenAuthentication",
         "hakusan.api_auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with limits (depth, size, numbers, no NaN/Infinity or lone surrogates): a 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "hakusan.core.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -217,6 +247,10 @@ CELERY_BROKER_URL = HAKUSAN_REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A running job touches its heartbeat this often; a RUNNING job on another host whose
+# heartbeat is older than the stale limit is marked failed when a worker or server starts.
+HAKUSAN_JOB_HEARTBEAT_SECONDS = float(os.environ.get("HAKUSAN_JOB_HEARTBEAT_SECONDS", "30"))
+HAKUSAN_JOB_STALE_SECONDS = float(os.environ.get("HAKUSAN_JOB_STALE_SECONDS", "600"))
 CELERY_BEAT_SCHEDULE = {
     "escalate-overdue": {
         "task": "hakusan.run_periodic",
@@ -267,6 +301,21 @@ HAKUSAN_DEFAULT_SLA_HOURS = int(os.environ.get("HAKUSAN_DEFAULT_SLA_HOURS", "24"
 # suggestions and are not expanded in the case graph (MISP's default correlation limit).
 HAKUSAN_TOO_COMMON = int(os.environ.get("HAKUSAN_TOO_COMMON", "100"))
 HAKUSAN_PG_PREPARED_LOOKUPS = prepared_lookups()  # see prepared_lookups()
+
+# --- audit log (docs/architecture.md, "Audit log: threat model") ------------------------------
+# The HMAC key of the chain: the key itself, or a file holding it (default <data dir>/audit.key,
+# created on first use). Keep it off the database's volume; losing it fails every later verify.
+HAKUSAN_AUDIT_KEY = os.environ.get("HAKUSAN_AUDIT_KEY", "")
+HAKUSAN_AUDIT_KEY_FILE = os.environ.get("HAKUSAN_AUDIT_KEY_FILE", "")
+# The head checkpoint (count, last id, last hash; HMAC'd) rewritten after each committed append.
+HAKUSAN_AUDIT_CHECKPOINT_FILE = os.environ.get(
+    "HAKUSAN_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit.checkpoint")
+)
+# Also send each checkpoint to the local syslog (a second copy outside the database).
+HAKUSAN_AUDIT_SYSLOG = os.environ.get("HAKUSAN_AUDIT_SYSLOG", "") == "1"
+# Only the test settings set this: lets `flush` (which pytest-django runs after transactional
+# tests) lift the append-only triggers for the length of the flush.
+HAKUSAN_AUDIT_ALLOW_FLUSH = False
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from hakusan.core import audit
 from hakusan.core.models import User
+from hakusan.domain import foreign
 from hakusan.domain.sharing import tlp as tlp_rules
 from hakusan.domain.stix import reading
 from hakusan.domain.stix.loading import BundleError, objects_of
@@ -117,9 +118,11 @@ def _inputs(
     tlp_default: str,
     received_at: datetime,
     provenance: str,
+    tlp_floor: str | None = None,
 ) -> dict[tuple[str, str], SightingInput]:
     """One sighting input per distinct observable of the bundle (objects naming the same value
-    fold: earliest first seen, latest last seen, highest confidence, strictest TLP)."""
+    fold: earliest first seen, latest last seen, highest confidence, strictest TLP). TLP: the
+    object's marking, else ``tlp_default``; never below ``tlp_floor`` (the operator's)."""
     out: dict[tuple[str, str], SightingInput] = {}
     for result in results:
         for found in result.found:
@@ -127,6 +130,8 @@ def _inputs(
             seen = found.seen_at or received_at
             last = max(found.last_seen or seen, seen)
             tlp = found.tlp or tlp_default
+            if tlp_floor is not None:
+                tlp = tlp_rules.most_restrictive([tlp, tlp_floor]) or tlp
             confidence = DEFAULT_CONFIDENCE if found.confidence is None else found.confidence
             item = out.get(key)
             if item is None:
@@ -236,7 +241,10 @@ def _results_of(bundle: InboundBundle) -> list[reading.ObjectResult]:
 
 
 def _apply(
-    bundle: InboundBundle, results: list[reading.ObjectResult], user: User | None
+    bundle: InboundBundle,
+    results: list[reading.ObjectResult],
+    user: User | None,
+    tlp_floor: str | None = None,
 ) -> ImportReport:
     """Write the sightings of analysed objects; the report of what was new."""
     kind, source_id = _source_of(bundle)
@@ -247,6 +255,7 @@ def _apply(
         tlp_default=bundle.tlp_default,
         received_at=bundle.received_at,
         provenance=f"STIX #{bundle.pk}",
+        tlp_floor=tlp_floor,
     )
     existing = _existing(list(inputs))
     report = _build_report(bundle, results, existing)
@@ -273,6 +282,7 @@ def import_bundle(
     partner: Partner | None = None,
     source_name: str = "",
     tlp_default: str = "amber",
+    tlp_floor: str | None = None,
     pending: bool = False,
     user: User | None = None,
     provenance: str = "",
@@ -280,9 +290,13 @@ def import_bundle(
     """Store a STIX bundle (or a list of objects) and, unless ``pending``, turn what maps into
     sightings. Objects without id or type are skipped with the reason; the others are kept
     verbatim whatever happens to them. Raises ``ValidationError`` when the input is not a
-    bundle at all, or names neither a partner nor a source."""
+    bundle at all, or names neither a partner nor a source. ``tlp_default``: the TLP of
+    objects without a marking; ``tlp_floor`` (the operator's ``--tlp``): no object is stored
+    below it (the most restrictive of marking and floor wins). A pending bundle stores only
+    ``tlp_default``: the floor does not apply when it is accepted later."""
     try:
         tlp_default = tlp_rules.normalise(tlp_default)
+        tlp_floor = tlp_rules.normalise(tlp_floor) if tlp_floor else None
     except tlp_rules.UnknownTLP as exc:
         raise ValidationError({"tlp": str(exc)}) from None
     try:
@@ -290,6 +304,10 @@ def import_bundle(
     except BundleError as exc:
         raise ValidationError({"bundle": str(exc)}) from None
     source_name = source_name.strip()
+    if foreign.text_problem(source_name) is not None:
+        raise ValidationError({"source": _("the source name contains a character we cannot store")})
+    # A file name from the command line may carry undecodable bytes (surrogate escapes).
+    provenance = provenance.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
     if partner is None and not source_name:
         raise ValidationError({"source": _("a STIX import needs a partner or a source name")})
     results = reading.analyse(objects)
@@ -310,7 +328,7 @@ def import_bundle(
         if pending:
             report = _build_report(inbound, results, _existing(_keys(results)))
         else:
-            report = _apply(inbound, results, user)
+            report = _apply(inbound, results, user, tlp_floor)
             _outcomes_after_review(inbound, report)
             inbound.reviewed_by = inbound.received_by
             inbound.reviewed_at = inbound.received_at

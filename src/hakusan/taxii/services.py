@@ -717,6 +717,12 @@ def check_envelope(envelope: Any) -> list[dict[str, Any]]:
             raise EnvelopeError(f"objects[{index}] has no 'type'")
         if not isinstance(stix_id, str) or not stix_id.startswith(f"{kind}--"):
             raise EnvelopeError(f"objects[{index}]: 'id' must look like '{kind}--<uuid>'")
+        for member in ("created", "modified", "spec_version"):
+            if member in obj and not isinstance(obj[member], str):
+                raise EnvelopeError(
+                    f"objects[{index}]: '{member}' must be a string (got a JSON "
+                    f"{_json_kind(obj[member])})"
+                )
         stamp = protocol.object_version(obj)
         if stamp:
             try:

@@ -20,6 +20,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from hakusan.core import audit
+from hakusan.domain import safejson
 from hakusan.partners.auth import (
     PARTNER_AUTHENTICATION,
     PartnerBasicAuthentication,
@@ -376,9 +377,11 @@ class ObjectsView(TaxiiView):
         if len(raw) > limit:
             raise ProtocolError(413, "Payload Too Large", f"max_content_length is {limit}")
         try:
-            envelope = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ProtocolError(400, "Bad Request", f"the body is not JSON: {exc}") from None
+            envelope = safejson.loads(raw, max_bytes=limit)
+        except safejson.JSONInputError as exc:
+            raise ProtocolError(
+                400, "Bad Request", f"the body is not acceptable JSON: {exc}"
+            ) from None
         try:
             objects = services.check_envelope(envelope)
         except services.EnvelopeError as exc:

@@ -50,6 +50,47 @@ def test_extract_names_the_byte_of_invalid_utf8(env, tmp_path):
     assert b"192.0.2.1" in lenient.stdout
 
 
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8")],
+)
+@pytest.mark.parametrize("lenient", [[], ["--lenient"]])
+def test_extract_reads_a_file_with_a_byte_order_mark(env, tmp_path, bom, codec, lenient):
+    text = "不審なURL hxxps://login-check[.]example[.]jp/a と 192.0.2.1\r\n"
+    path = tmp_path / "report.txt"
+    path.write_bytes(bom + text.encode(codec))
+    r = run(env, "extract", *lenient, str(path))
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert [(row["type"], row["value"]) for row in rows] == [
+        ("url", "https://login-check.example.jp/a"),
+        ("ipv4", "192.0.2.1"),
+    ]
+    for row in rows:
+        assert text[row["start"] : row["end"]] == row["original"]
+
+
+@pytest.mark.parametrize("lenient", [[], ["--lenient"]])
+def test_extract_says_why_it_cannot_read_utf16_without_a_bom(env, tmp_path, lenient):
+    path = tmp_path / "report.txt"
+    path.write_bytes("see 192.0.2.1\n".encode("utf-16-le"))
+    r = run(env, "extract", *lenient, str(path))
+    assert r.returncode != 0
+    assert r.stdout == b""
+    [line] = r.stderr.decode().splitlines()
+    assert "looks like UTF-16LE without a byte-order mark" in line
+    assert "Traceback" not in line
+
+
+def test_extract_lenient_reports_what_it_replaced(env, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"a \xff b \xfe 192.0.2.1\n")
+    r = run(env, "extract", "--lenient", str(bad))
+    assert r.returncode == 0
+    assert b"192.0.2.1" in r.stdout
+    assert b"replaced 2 invalid UTF-8 sequence(s), the first at byte 2" in r.stderr
+
+
 def test_migrate_createuser_import_audit(env, tmp_path):
     assert run(env, "migrate", "-v", "0").returncode == 0
     assert (tmp_path / "data" / "hakusan.sqlite3").exists()
@@ -66,7 +107,13 @@ def test_migrate_createuser_import_audit(env, tmp_path):
         stdin=b"a-long-enough-passw0rd\n",
     )
     assert made.returncode == 0, made.stderr
-    assert len(made.stdout.decode().strip().splitlines()[-1]) == 40  # the token, alone
+    key = made.stdout.decode().strip().splitlines()[-1]  # the token, alone, shown once
+    assert len(key) == 43 and " " not in key
+    listed = run(env, "token", "list", "clerk")
+    assert listed.returncode == 0, listed.stderr
+    assert key[:8].encode() in listed.stdout and key.encode() not in listed.stdout
+    db = (tmp_path / "data" / "hakusan.sqlite3").read_bytes()
+    assert key.encode() not in db  # only its digest is stored
     weak = run(env, "createuser", "weak", "--password-stdin", stdin=b"123\n")
     assert weak.returncode != 0 and b"password" in weak.stderr
 

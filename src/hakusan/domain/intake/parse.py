@@ -34,13 +34,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 from typing import BinaryIO, Final
+
+from hakusan.domain import safejson
 
 from .drafts import FIELDS, REQUIRED_FIELDS, DraftError, ReportDraft, build_draft
 
@@ -57,6 +58,8 @@ MAX_RECORD_BYTES: Final = 1 << 20
 """Longest accepted record (CSV) or line (JSON Lines), in bytes."""
 MAX_RECORD_LINES: Final = 1_000
 """Most physical lines one CSV record may span."""
+MAX_JSON_DEPTH: Final = 8
+"""Deepest JSON Lines record accepted (a report is an object with one list: depth 2)."""
 MAX_RAW_CHARS: Final = 100_000
 """Longest ``RowError.raw`` kept; longer text is cut and marked."""
 
@@ -563,15 +566,13 @@ def _draft_or_error(
 # -- JSON Lines -------------------------------------------------------------------------------
 
 
-class _DuplicateKeyError(ValueError):
-    pass
-
-
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
     result: dict[str, object] = {}
     for key, value in pairs:
         if key in result:
-            raise _DuplicateKeyError(key)
+            raise safejson.JSONInputError(
+                f"key {key!r} given twice in one object", code="duplicate_key", params={"key": key}
+            )
         result[key] = value
     return result
 
@@ -646,20 +647,25 @@ def _json_object(text: str, line: Line, encoding: str) -> dict[str, object] | Ro
         return RowError(line.number, message, None, offset, _clip(text))
 
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as exc:
-        offset = line.offset + len(text[: exc.pos].encode(encoding, "replace"))
-        return error(
-            f"invalid JSON at line {line.number} column {exc.colno} "
-            f"(byte offset {offset}): {exc.msg}",
-            offset,
+        # Limits (depth, number length, no NaN/Infinity, no lone surrogates): one bad line is
+        # one reject, never an exception out of the import.
+        value = safejson.loads(
+            text,
+            max_bytes=MAX_RECORD_BYTES,
+            max_depth=MAX_JSON_DEPTH,
+            object_pairs_hook=_no_duplicates,
         )
-    except _DuplicateKeyError as exc:
-        return error(f"key {str(exc)!r} given twice in one object")
-    except RecursionError:
-        return error("JSON nested too deeply")
-    except ValueError as exc:  # e.g. an integer literal with too many digits
-        return error(f"invalid JSON: {exc}")
+    except safejson.JSONInputError as exc:
+        if exc.code == "syntax" and exc.offset is not None:
+            offset = line.offset + len(text[: exc.offset].encode(encoding, "replace"))
+            column = exc.offset - text.rfind("\n", 0, exc.offset)
+            return error(
+                f"invalid JSON at line {line.number} column {column} "
+                f"(byte offset {offset}): {exc.reason}",
+                offset,
+            )
+        where = f" at {exc.path}" if exc.path else ""
+        return error(f"invalid JSON{where}: {exc.reason}")
     if not isinstance(value, dict):
         kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
             type(value), "a number"

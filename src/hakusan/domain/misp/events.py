@@ -23,11 +23,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
+from hakusan.domain.foreign import ShapeError, expect_dict, expect_list, expect_str, text_problem
+
 __all__ = [
     "AttributeRecord",
     "EventRecord",
     "GalaxyRef",
     "InvalidMispDocument",
+    "Rejected",
     "attribute_uuid",
     "content_hash",
     "event_uuid",
@@ -85,6 +88,18 @@ class EventRecord:
     galaxies: list[GalaxyRef]
     attributes: list[AttributeRecord]
     timestamp: datetime | None = None
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An attribute (or MISP object) that could not be read: its uuid and type when they are
+    clean text, where it stands in the document, and why."""
+
+    uuid: str
+    type: str
+    path: str
+    reason: str
 
 
 def is_manifest(obj: Any) -> bool:
@@ -124,58 +139,73 @@ def events_in(obj: Any) -> Iterator[dict[str, Any]]:
     )
 
 
-def _when(value: Any) -> datetime | None:
+def _when(value: Any, path: str) -> datetime | None:
     """MISP writes Unix times as strings or numbers, first/last seen as ISO 8601."""
-    if value in (None, "", 0, "0"):
+    text = expect_str(value, path, numbers=True)
+    if text in ("", "0"):
         return None
     try:
-        if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
-            return datetime.fromtimestamp(int(value), tz=UTC)
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        if isinstance(value, int | float) or text.isdigit():
+            return datetime.fromtimestamp(int(float(text)), tz=UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, OverflowError, OSError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _date(value: Any) -> date | None:
-    if not value:
+def _date(value: Any, path: str) -> date | None:
+    text = expect_str(value, path)
+    if not text:
         return None
     try:
-        return date.fromisoformat(str(value)[:10])
+        return date.fromisoformat(text[:10])
     except ValueError:
         return None
 
 
-def _tag_names(items: Any) -> list[str]:
+def _flag(value: Any, path: str, default: bool) -> bool:
+    """MISP booleans: true/false, 0/1, "0"/"1", "true"/"false"."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    raise ShapeError(path, "a boolean", value)
+
+
+def _tag_names(items: Any, path: str) -> list[str]:
     names: list[str] = []
-    for item in items or []:
+    for i, item in enumerate(expect_list(items, path)):
+        where = f"{path}[{i}]"
         if isinstance(item, str):
-            name = item
-        elif isinstance(item, dict):
-            inner = item.get("Tag", item)
-            name = inner.get("name", "") if isinstance(inner, dict) else ""
+            name = expect_str(item, where)
         else:
-            continue
-        name = str(name).strip()
+            tag = expect_dict(item, where)
+            inner = expect_dict(tag.get("Tag", tag), f"{where}.Tag" if "Tag" in tag else where)
+            name = expect_str(inner.get("name"), f"{where}.name")
+        name = name.strip()
         if name and name not in names:
             names.append(name)
     return names
 
 
-def _galaxies(items: Any) -> list[GalaxyRef]:
+def _galaxies(items: Any, path: str) -> list[GalaxyRef]:
     found: list[GalaxyRef] = []
-    for galaxy in items or []:
-        if not isinstance(galaxy, dict):
-            continue
-        kind = str(galaxy.get("type", "")).strip()
-        for cluster in galaxy.get("GalaxyCluster") or []:
-            if not isinstance(cluster, dict):
-                continue
-            value = str(cluster.get("value", "")).strip()
-            ctype = str(cluster.get("type", "") or kind).strip()
+    for i, item in enumerate(expect_list(items, path)):
+        galaxy = expect_dict(item, f"{path}[{i}]")
+        kind = expect_str(galaxy.get("type"), f"{path}[{i}].type").strip()
+        clusters = expect_list(galaxy.get("GalaxyCluster"), f"{path}[{i}].GalaxyCluster")
+        for j, raw in enumerate(clusters):
+            where = f"{path}[{i}].GalaxyCluster[{j}]"
+            cluster = expect_dict(raw, where)
+            value = expect_str(cluster.get("value"), f"{where}.value").strip()
+            ctype = (expect_str(cluster.get("type"), f"{where}.type") or kind).strip()
             if not value or not ctype:
                 continue
-            found.append(GalaxyRef(ctype, value, str(cluster.get("uuid", "") or "")))
+            found.append(GalaxyRef(ctype, value, expect_str(cluster.get("uuid"), f"{where}.uuid")))
     return found
 
 
@@ -199,57 +229,96 @@ def _merge(*lists: list[GalaxyRef]) -> list[GalaxyRef]:
     return list(by_key.values())
 
 
-def _attribute(raw: dict[str, Any], object_name: str = "") -> AttributeRecord:
-    tags = _tag_names(raw.get("Tag"))
-    galaxies = _merge(_galaxies(raw.get("Galaxy")), _galaxies_of_tags(tags))
-    to_ids = raw.get("to_ids", True)
-    if isinstance(to_ids, str):
-        to_ids = to_ids.strip().lower() in ("1", "true", "yes")
-    deleted = raw.get("deleted", False)
-    if isinstance(deleted, str):
-        deleted = deleted.strip().lower() in ("1", "true", "yes")
+def _attribute(raw: dict[str, Any], path: str, object_name: str = "") -> AttributeRecord:
+    """One attribute; a field of the wrong shape raises ``ValueError`` naming its path."""
+    tags = _tag_names(raw.get("Tag"), f"{path}.Tag")
+    galaxies = _merge(_galaxies(raw.get("Galaxy"), f"{path}.Galaxy"), _galaxies_of_tags(tags))
     return AttributeRecord(
-        uuid=str(raw.get("uuid", "") or ""),
-        type=str(raw.get("type", "") or "").strip(),
-        category=str(raw.get("category", "") or "").strip(),
-        value=str(raw.get("value", "") if raw.get("value") is not None else ""),
-        to_ids=bool(to_ids),
+        uuid=expect_str(raw.get("uuid"), f"{path}.uuid"),
+        type=expect_str(raw.get("type"), f"{path}.type").strip(),
+        category=expect_str(raw.get("category"), f"{path}.category").strip(),
+        value=expect_str(raw.get("value"), f"{path}.value", numbers=True),
+        to_ids=_flag(raw.get("to_ids"), f"{path}.to_ids", True),
         tags=tags,
-        comment=str(raw.get("comment", "") or ""),
-        first_seen=_when(raw.get("first_seen")),
-        last_seen=_when(raw.get("last_seen")),
-        timestamp=_when(raw.get("timestamp")),
-        deleted=bool(deleted),
+        comment=expect_str(raw.get("comment"), f"{path}.comment"),
+        first_seen=_when(raw.get("first_seen"), f"{path}.first_seen"),
+        last_seen=_when(raw.get("last_seen"), f"{path}.last_seen"),
+        timestamp=_when(raw.get("timestamp"), f"{path}.timestamp"),
+        deleted=_flag(raw.get("deleted"), f"{path}.deleted", False),
         object_name=object_name,
         galaxies=galaxies,
     )
 
 
-def parse_event(event: dict[str, Any]) -> EventRecord:
-    """One event dict (from :func:`events_in`) as a record, object attributes flattened."""
-    orgc = event.get("Orgc") or event.get("Org") or {}
-    tags = _tag_names(event.get("Tag"))
-    attributes = [_attribute(a) for a in event.get("Attribute") or [] if isinstance(a, dict)]
-    for obj in event.get("Object") or []:
-        if not isinstance(obj, dict):
+def _label(raw: Any, name: str) -> str:
+    """A field of a rejected element for the report, when it is clean text."""
+    value = raw.get(name) if isinstance(raw, dict) else None
+    return value[:120] if isinstance(value, str) and text_problem(value) is None else ""
+
+
+def _reject(raw: Any, path: str, reason: str) -> Rejected:
+    return Rejected(_label(raw, "uuid"), _label(raw, "type"), path, reason)
+
+
+def _attributes(event: dict[str, Any], path: str) -> tuple[list[AttributeRecord], list[Rejected]]:
+    """The event's attributes and those of its objects; one malformed attribute (or object) is
+    one reject, the others are read."""
+    records: list[AttributeRecord] = []
+    rejected: list[Rejected] = []
+    for i, raw in enumerate(expect_list(event.get("Attribute"), f"{path}.Attribute")):
+        where = f"{path}.Attribute[{i}]"
+        try:
+            records.append(_attribute(expect_dict(raw, where), where))
+        except ValueError as exc:
+            rejected.append(_reject(raw, where, str(exc)))
+    for i, obj in enumerate(expect_list(event.get("Object"), f"{path}.Object")):
+        where = f"{path}.Object[{i}]"
+        try:
+            body = expect_dict(obj, where)
+            name = expect_str(body.get("name"), f"{where}.name") or "object"
+            deleted = _flag(body.get("deleted"), f"{where}.deleted", False)
+            inner = expect_list(body.get("Attribute"), f"{where}.Attribute")
+        except ValueError as exc:
+            rejected.append(_reject(obj, where, str(exc)))
             continue
-        name = str(obj.get("name", "") or "object")
-        deleted = str(obj.get("deleted", "")).lower() in ("1", "true")
-        for raw in obj.get("Attribute") or []:
-            if isinstance(raw, dict):
-                record = _attribute(raw, name)
-                record.deleted = record.deleted or deleted
-                attributes.append(record)
-    return EventRecord(
-        uuid=str(event.get("uuid", "") or ""),
-        info=str(event.get("info", "") or ""),
-        orgc=str(orgc.get("name", "") if isinstance(orgc, dict) else "").strip(),
-        date=_date(event.get("date")),
-        tags=tags,
-        galaxies=_merge(_galaxies(event.get("Galaxy")), _galaxies_of_tags(tags)),
-        attributes=attributes,
-        timestamp=_when(event.get("timestamp")),
-    )
+        for j, raw in enumerate(inner):
+            at = f"{where}.Attribute[{j}]"
+            try:
+                record = _attribute(expect_dict(raw, at), at, name)
+            except ValueError as exc:
+                rejected.append(_reject(raw, at, str(exc)))
+                continue
+            record.deleted = record.deleted or deleted
+            records.append(record)
+    return records, rejected
+
+
+def parse_event(event: dict[str, Any], path: str = "$.Event") -> EventRecord:
+    """One event dict (from :func:`events_in`) as a record, object attributes flattened.
+    Malformed attributes are listed in ``rejected``; a malformed event-level field (``"Tag":
+    5``, ``"Attribute": "x"``) raises :class:`InvalidMispDocument` naming its path."""
+    try:
+        event = expect_dict(event, path)
+        orgc = event.get("Orgc") or event.get("Org") or {}
+        org_path = f"{path}.Orgc" if event.get("Orgc") else f"{path}.Org"
+        tags = _tag_names(event.get("Tag"), f"{path}.Tag")
+        galaxies = _merge(_galaxies(event.get("Galaxy"), f"{path}.Galaxy"), _galaxies_of_tags(tags))
+        attributes, rejected = _attributes(event, path)
+        return EventRecord(
+            uuid=expect_str(event.get("uuid"), f"{path}.uuid"),
+            info=expect_str(event.get("info"), f"{path}.info"),
+            orgc=expect_str(expect_dict(orgc, org_path).get("name"), f"{org_path}.name").strip(),
+            date=_date(event.get("date"), f"{path}.date"),
+            tags=tags,
+            galaxies=galaxies,
+            attributes=attributes,
+            timestamp=_when(event.get("timestamp"), f"{path}.timestamp"),
+            rejected=rejected,
+        )
+    except InvalidMispDocument:
+        raise
+    except ValueError as exc:
+        raise InvalidMispDocument(str(exc)) from None
 
 
 # -- feed bookkeeping ----------------------------------------------------------------------

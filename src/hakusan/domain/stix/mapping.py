@@ -223,6 +223,8 @@ def from_sco(obj: dict[str, Any]) -> list[tuple[str, str]]:
     """(our type, raw value) pairs an SCO (or a CVE vulnerability) stands for; [] when none."""
     sco_type = obj.get("type")
     out: list[tuple[str, str]] = []
+    if not isinstance(sco_type, str):
+        return out
     value = obj.get("value")
     if sco_type in ("ipv4-addr", "ipv6-addr") and isinstance(value, str):
         out.append((_address_type(sco_type, value), value))
@@ -245,7 +247,8 @@ def from_sco(obj: dict[str, Any]) -> list[tuple[str, str]]:
     elif sco_type == "user-account" and isinstance(obj.get("user_id"), str):
         out.append(("sns_account", obj["user_id"]))
     elif sco_type == "vulnerability":
-        for ref in obj.get("external_references") or []:
+        refs = obj.get("external_references")
+        for ref in refs if isinstance(refs, list) else []:
             if (
                 isinstance(ref, dict)
                 and ref.get("source_name") == "cve"

@@ -49,9 +49,11 @@ def marking_definitions(levels: list[str]) -> list[dict[str, Any]]:
 def tlp_of_marking(obj: dict[str, Any]) -> str | None:
     """The TLP level a marking-definition object states, whatever id it has (TLP 1.0
     ``definition_type: tlp``, TLP 2.0 extension), or None when it is not a TLP marking."""
-    if obj.get("id") in LEVEL_OF_MARKING:
-        return LEVEL_OF_MARKING[obj["id"]]
-    ext = (obj.get("extensions") or {}).get(TLP2_EXTENSION_ID)
+    marking_id = obj.get("id")
+    if isinstance(marking_id, str) and marking_id in LEVEL_OF_MARKING:
+        return LEVEL_OF_MARKING[marking_id]
+    extensions = obj.get("extensions")
+    ext = extensions.get(TLP2_EXTENSION_ID) if isinstance(extensions, dict) else None
     candidates: list[Any] = []
     if isinstance(ext, dict):
         candidates.append(ext.get("tlp_2_0"))

@@ -116,7 +116,10 @@ def parse_simple(pattern: str) -> list[Comparison]:
             if position < len(tokens) and tokens[position][0] == "string":
                 value: str | int = _unquote(take("string"))
             elif position < len(tokens) and tokens[position][0] == "number":
-                value = int(take("number"))
+                number = take("number")
+                if len(number.lstrip("-+0")) > 20:  # bounded before int(): no AS or port is longer
+                    raise NotSimple(f"number with {len(number)} digits is out of range")
+                value = int(number)
             else:
                 found = tokens[position][1] if position < len(tokens) else "end"
                 raise NotSimple(f"{found!r} is not a string or integer constant")

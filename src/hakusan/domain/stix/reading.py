@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hakusan.domain import foreign
 from hakusan.domain.observables import InvalidObservable, canonicalize
 
 from . import mapping
@@ -85,6 +86,13 @@ def _time(obj: dict[str, Any], *names: str) -> datetime | None:
     return None
 
 
+def _clean(value: Any) -> str:
+    """A string fit for the report and a text column, else ""."""
+    if isinstance(value, str) and foreign.text_problem(value) is None:
+        return value[:120]
+    return ""
+
+
 def _confidence(obj: dict[str, Any]) -> int | None:
     value = obj.get("confidence")
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100:
@@ -92,10 +100,14 @@ def _confidence(obj: dict[str, Any]) -> int | None:
     return None
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _tags(obj: dict[str, Any]) -> tuple[str, ...]:
     labels = [
-        *(obj.get("labels") or []),
-        *(obj.get("indicator_types") or []),
+        *(_list(obj.get("labels"))),
+        *(_list(obj.get("indicator_types"))),
     ]
     return tuple(dict.fromkeys(str(label)[:64] for label in labels if isinstance(label, str)))[:10]
 
@@ -197,6 +209,14 @@ def analyse(objects: list[Any]) -> list[ObjectResult]:
         if not isinstance(obj, dict):
             results.append(
                 ObjectResult(index, "", "", SKIPPED, f"not a JSON object ({type(obj).__name__})")
+            )
+            continue
+        problem = foreign.unstorable(obj)
+        if problem is not None:  # not kept verbatim either: the database could not hold it
+            results.append(
+                ObjectResult(
+                    index, _clean(obj.get("id")), _clean(obj.get("type")), SKIPPED, problem
+                )
             )
             continue
         stix_id, stix_type = obj.get("id"), obj.get("type")

@@ -9,15 +9,16 @@ raises :class:`SchemasMissing` instead of calling everything invalid."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import stix2validator
-from stix2validator import ValidationOptions, validate_instance, validate_string
+from stix2validator import ValidationOptions, validate_instance
 from stix2validator import validator as _validator
+
+from . import loading
 
 
 class SchemasMissing(RuntimeError):
@@ -87,17 +88,88 @@ def _collect(results: Any) -> Result:
     return Result(bool(results.is_valid) and not errors, errors, warnings)
 
 
+# What the validator raises on structures it does not expect (``"objects": 5``, ``"type": []``,
+# ``"external_references": [1]``): its own ValidationError for a non-object, and plain Python
+# errors from checks that assume the schema already held. They are answers about the input.
+_VALIDATOR_FAILURES: tuple[type[Exception], ...] = (
+    stix2validator.ValidationError,
+    TypeError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    ValueError,
+    RecursionError,
+)
+
+
+def _failure(label: str, exc: Exception) -> str:
+    if isinstance(exc, stix2validator.ValidationError):
+        return f"{label}: {exc}"
+    return f"{label}: malformed, the validator cannot check it ({type(exc).__name__}: {exc})"
+
+
+def _label(obj: Any, where: str) -> str:
+    stix_id = obj.get("id") if isinstance(obj, dict) else None
+    return f"{where} ({stix_id[:120]})" if isinstance(stix_id, str) and stix_id else where
+
+
+def _validate_one(obj: Any, strict: bool, where: str, *, split: bool = True) -> Result:
+    if not isinstance(obj, dict):
+        return Result(False, [f"{where}: not a JSON object ({type(obj).__name__})"])
+    try:
+        return _collect(validate_instance(obj, _options(strict)))
+    except _VALIDATOR_FAILURES as exc:
+        objects = obj.get("objects")
+        if split and obj.get("type") == "bundle" and isinstance(objects, list) and objects:
+            return _validate_bundle_parts(obj, strict)
+        return Result(False, [_failure(_label(obj, where), exc)])
+
+
+def _validate_bundle_parts(bundle: dict[str, Any], strict: bool) -> Result:
+    """A bundle the validator cannot take whole: its envelope and each object on its own, so
+    the message names the object that is malformed and the others are still checked."""
+    parts = [_validate_one({**bundle, "objects": []}, strict, "bundle", split=False)]
+    for index, obj in enumerate(bundle["objects"]):
+        parts.append(_validate_one(obj, strict, f"objects[{index}]"))
+    return _merge(parts)
+
+
+def _merge(parts: list[Result]) -> Result:
+    return Result(
+        all(p.valid for p in parts),
+        [e for p in parts for e in p.errors],
+        [w for p in parts for w in p.warnings],
+    )
+
+
 def validate_object(obj: dict[str, Any], *, strict: bool = True) -> Result:
     """Validate one STIX object or a bundle (a dict)."""
     _ensure_schemas()
-    return _collect(validate_instance(obj, _options(strict)))
+    return _validate_one(obj, strict, "object")
 
 
-def validate_text(text: str, *, strict: bool = True) -> Result:
-    """Validate a JSON document (a bundle, an object or a list of objects)."""
+def validate_data(data: Any, *, strict: bool = True) -> Result:
+    """Validate parsed JSON: a bundle, an object or a non-empty list of objects. Malformed
+    input is an invalid result naming what is wrong, never an exception."""
+    _ensure_schemas()
+    if isinstance(data, list):
+        if not data:
+            return Result(False, ["an empty list: no STIX objects to validate"])
+        return _merge([_validate_one(obj, strict, f"[{i}]") for i, obj in enumerate(data)])
+    if not isinstance(data, dict):
+        return Result(
+            False,
+            [f"expected a STIX bundle, object or list of objects, got {type(data).__name__}"],
+        )
+    return _validate_one(data, strict, "object")
+
+
+def validate_text(text: str | bytes, *, strict: bool = True) -> Result:
+    """Validate a JSON document (a bundle, an object or a list of objects), parsed within
+    :mod:`hakusan.domain.safejson`'s limits."""
     _ensure_schemas()
     try:
-        json.loads(text)
-    except ValueError as exc:
-        return Result(False, [f"invalid JSON: {exc}"])
-    return _collect(validate_string(text, _options(strict)))
+        data = loading.loads(text)
+    except loading.BundleError as exc:
+        return Result(False, [str(exc)])
+    return validate_data(data, strict=strict)

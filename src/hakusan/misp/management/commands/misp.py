@@ -49,7 +49,8 @@ class Command(BaseCommand):
             "--tlp",
             choices=list(TLP.values),
             default=None,
-            help="TLP of events and attributes without a tlp: tag (default amber)",
+            help="lowest TLP of the imported attributes: the most restrictive of the "
+            "attribute's tlp: tag, the event's and this wins (amber when none is given)",
         )
         imp.add_argument("--user", default=None, help="user the import is recorded under")
         imp.add_argument(
@@ -89,6 +90,8 @@ class Command(BaseCommand):
             kinds = tuple(dict.fromkeys(o["content"])) if o["content"] else FEED_KINDS
         console = Console(soft_wrap=True, stderr=True)
         outdir = Path(o["outdir"]).resolve()
+        if outdir.exists() and not outdir.is_dir():
+            raise CommandError(f"{o['outdir']}: exists and is not a directory")
         with Progress(
             TextColumn("[bold]MISP feed"),
             BarColumn(),
@@ -101,7 +104,12 @@ class Command(BaseCommand):
             def step(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            feed = export_feed(outdir, max_tlp=max_tlp, kinds=kinds, partner=partner, progress=step)
+            try:
+                feed = export_feed(
+                    outdir, max_tlp=max_tlp, kinds=kinds, partner=partner, progress=step
+                )
+            except OSError as exc:
+                raise CommandError(f"{o['outdir']}: {exc.strerror or exc}") from None
         self.stdout.write(
             f"{len(feed.events)} event(s), {feed.attribute_count} attribute(s) at TLP up to "
             f"{max_tlp.upper()} ({', '.join(kinds)}) written to {outdir}"
@@ -124,6 +132,8 @@ class Command(BaseCommand):
                 ]
         except FetchError as exc:
             raise CommandError(str(exc)) from None
+        if not events and Path(o["location"]).is_file():  # a feed may have none today
+            raise CommandError(f"{o['location']}: no MISP events in the file")
         try:
             report = import_events(
                 user,

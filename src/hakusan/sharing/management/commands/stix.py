@@ -57,8 +57,9 @@ class Command(BaseCommand):
         imp.add_argument(
             "--tlp",
             choices=list(TLP.values),
-            default="amber",
-            help="TLP of objects without a TLP marking (default amber)",
+            default=None,
+            help="lowest TLP of the imported objects: also the TLP of objects without a "
+            "marking (default: the object's marking, amber for unmarked objects)",
         )
         imp.add_argument(
             "--pending", action="store_true", help="store for review instead of importing"
@@ -149,7 +150,10 @@ class Command(BaseCommand):
         if o["out"] == "-":
             self.stdout.write(text)
         else:
-            Path(o["out"]).write_text(text + "\n", encoding="utf-8")
+            try:
+                Path(o["out"]).write_text(text + "\n", encoding="utf-8")
+            except OSError as exc:
+                raise CommandError(f"--out {o['out']}: {exc.strerror or exc}") from None
         services.record_export(
             user,
             destination=o["out"],
@@ -172,12 +176,15 @@ class Command(BaseCommand):
             data = loads(self._read(o["file"]))
         except BundleError as exc:
             raise CommandError(f"{o['file']}: {exc}") from None
+        if data == [] or (isinstance(data, dict) and data.get("objects") == []):
+            raise CommandError(f"{o['file']}: no STIX objects to import")
         try:
             report = services.import_bundle(
                 data,
                 partner=partner,
                 source_name=o["source"] or "",
-                tlp_default=o["tlp"],
+                tlp_default=o["tlp"] or "amber",
+                tlp_floor=o["tlp"],
                 pending=o["pending"],
                 user=user,
                 provenance=f"file {Path(o['file']).name}",
@@ -205,13 +212,12 @@ class Command(BaseCommand):
     # --- validate --------------------------------------------------------------------------
 
     def _validate(self, o: dict[str, Any]) -> None:
-        text = self._read(o["file"])
         try:
-            loads(text)
+            data = loads(self._read(o["file"]))
         except BundleError as exc:
             raise CommandError(f"{o['file']}: {exc}") from None
         try:
-            result = validation.validate_text(text)
+            result = validation.validate_data(data)
         except validation.SchemasMissing as exc:
             raise CommandError(str(exc)) from None
         for error in result.errors:
