@@ -64,10 +64,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     argv[1] = ALIASES.get(argv[1], argv[1])
     argv[0] = "hakusan"
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     _one_line_argument_errors()
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except ImproperlyConfigured as exc:  # settings refused (production without its variables)
+        sys.exit(f"hakusan: configuration error: {exc}")
 
 
 if __name__ == "__main__":

@@ -137,3 +137,11 @@ def test_migrate_createuser_import_audit(env, tmp_path):
 def test_help_lists_commands(env):
     r = run(env, "--help")
     assert b"import reports FILE" in r.stdout
+
+
+def test_production_without_its_settings_is_one_line(env):
+    env = {**env, "HAKUSAN_ENV": "production"}
+    r = run(env, "check")
+    assert r.returncode != 0
+    lines = r.stderr.decode().strip().splitlines()
+    assert lines == ["hakusan: configuration error: HAKUSAN_SECRET_KEY must be set in production"]
