@@ -92,8 +92,9 @@ bench: install
 
 # Every fuzz target of tests/fuzz on a million hostile inputs (INPUTS=...), beside json.loads.
 INPUTS ?= 1000000
+FUZZ_TARGET_SECONDS ?= 40
 bench-fuzz: install
-	$(PY) bench/fuzz.py --inputs $(INPUTS)
+	$(PY) bench/fuzz.py --inputs $(INPUTS) --target-seconds $(FUZZ_TARGET_SECONDS)
 
 clean:
 	rm -rf $(VENV) frontend/node_modules var
