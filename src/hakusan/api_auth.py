@@ -19,10 +19,10 @@ from rest_framework import exceptions
 from rest_framework.authentication import (
     BaseAuthentication,
     SessionAuthentication,
-    get_authorization_header,
 )
 
 from hakusan.core import tokens
+from hakusan.core.bearer import presented_key
 from hakusan.core.models import ApiToken, User
 
 logger = logging.getLogger(__name__)
@@ -72,25 +72,9 @@ class ApiTokenAuthentication(BaseAuthentication):
     """``Authorization: Token <key>`` or ``Authorization: Bearer <key>``."""
 
     def authenticate(self, request: Any) -> tuple[User, ApiToken] | None:
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() not in (b"token", b"bearer"):
+        key = presented_key(request, _refuse, _("malformed API token (non-ASCII characters)"))
+        if key is None:
             return None
-        if len(parts) != 2:
-            problem = _("no key") if len(parts) == 1 else _("spaces in the key")
-            raise _refuse(
-                _(
-                    "malformed Authorization header: expected 'Token <key>' or "
-                    "'Bearer <key>' (%(problem)s)"
-                )
-                % {"problem": problem},
-                "malformed_header",
-            )
-        try:
-            key = parts[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise _refuse(
-                _("malformed API token (non-ASCII characters)"), "malformed_token"
-            ) from None
         return authenticate_key(key)
 
     def authenticate_header(self, request: Any) -> str:

@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
+
+from hakusan.core.bearer import presented_key, scheme_and_credentials
 
 from .models import Partner, PartnerToken, hash_token
 
@@ -119,37 +121,13 @@ def authenticate_key(key: str) -> tuple[PartnerPrincipal, PartnerToken]:
     return PartnerPrincipal(token.partner, token), token
 
 
-def _scheme_and_credentials(request: Any) -> tuple[bytes, list[bytes]]:
-    header = get_authorization_header(request)
-    parts = header.split()
-    if not parts:
-        return b"", []
-    return parts[0].lower(), parts[1:]
-
-
 class PartnerTokenAuthentication(BaseAuthentication):
     """``Authorization: Token <key>`` or ``Authorization: Bearer <key>``."""
 
     def authenticate(self, request: Any) -> tuple[PartnerPrincipal, PartnerToken] | None:
-        scheme, rest = _scheme_and_credentials(request)
-        if scheme not in (b"token", b"bearer"):
+        key = presented_key(request, _refuse, _("malformed partner token (non-ASCII characters)"))
+        if key is None:
             return None
-        if len(rest) != 1:
-            problem = _("no key") if not rest else _("spaces in the key")
-            raise _refuse(
-                _(
-                    "malformed Authorization header: expected 'Token <key>' or "
-                    "'Bearer <key>' (%(problem)s)"
-                )
-                % {"problem": problem},
-                "malformed_header",
-            )
-        try:
-            key = rest[0].decode("ascii")
-        except UnicodeDecodeError:
-            raise _refuse(
-                _("malformed partner token (non-ASCII characters)"), "malformed_token"
-            ) from None
         return authenticate_key(key)
 
     def authenticate_header(self, request: Any) -> str:
@@ -162,7 +140,7 @@ class PartnerBasicAuthentication(BaseAuthentication):
     realm = "hakusan"
 
     def authenticate(self, request: Any) -> tuple[PartnerPrincipal, PartnerToken] | None:
-        scheme, rest = _scheme_and_credentials(request)
+        scheme, rest = scheme_and_credentials(request)
         if scheme != b"basic":
             return None
         if len(rest) != 1:
