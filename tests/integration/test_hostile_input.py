@@ -118,6 +118,14 @@ def inbound(client, make_partner) -> Any:
         (json.dumps({"objects": [{**INDICATOR, "id": 5}]}), 422, "'id' must look like"),
         (json.dumps({"objects": [{**INDICATOR, "modified": 5}]}), 422, "objects[0]"),
         (json.dumps({"objects": [{**INDICATOR, "modified": []}]}), 422, "objects[0]"),
+        # Longer than the stored columns, or NUL: PostgreSQL refused these with a 500.
+        (
+            json.dumps({"objects": [{**INDICATOR, "id": "indicator--" + "0" * 200}]}),
+            422,
+            "'id' is longer than 120",
+        ),
+        (json.dumps({"objects": [{**INDICATOR, "spec_version": "2.1" * 10}]}), 422, "longer"),
+        (json.dumps({"objects": [{**INDICATOR, "name": "a\u0000b"}]}), 422, "NUL"),
     ],
 )
 def test_hostile_taxii_post_is_4xx_in_english(inbound, raw, status, problem) -> None:

@@ -3,8 +3,10 @@
 import hashlib
 import hmac
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -71,6 +73,14 @@ def _storable_text(text: str) -> str:
     return text
 
 
+def _float_survives_jsonb(value: float) -> bool:
+    """Whether a float reads back from PostgreSQL's jsonb as written: jsonb keeps numbers as
+    numeric, so 1e+16 comes back as 10000000000000000 and -0.0 as 0.0 (the hash would no
+    longer match). Those are kept as their text instead."""
+    text = repr(value)
+    return math.isfinite(value) and "e" not in text and text != "-0.0"
+
+
 def _storable(value: Any) -> Any:
     """``detail`` as plain JSON values with storable text (iterative: depth cannot crash it)."""
     root = json.loads(json.dumps(value or {}, default=str))
@@ -81,6 +91,8 @@ def _storable(value: Any) -> Any:
         for k, v in list(items):
             if isinstance(v, str):
                 node[k] = _storable_text(v)
+            elif isinstance(v, float) and not _float_survives_jsonb(v):
+                node[k] = repr(v)
             elif isinstance(v, dict | list):
                 stack.append(v)
         if isinstance(node, dict) and any(
@@ -135,7 +147,7 @@ def record(
         entry.entry_hash = keyed_digest(key, prev, entry)
         entry.save()
         # After commit only: a rolled-back append must not leave the checkpoint ahead.
-        transaction.on_commit(audit_checkpoint.sync_after_commit)
+        transaction.on_commit(partial(audit_checkpoint.sync_after_commit, entry.seq))
     return entry
 
 

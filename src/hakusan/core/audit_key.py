@@ -38,16 +38,21 @@ def _checked(text: str, source: str) -> bytes:
 
 
 def _create(path: Path) -> None:
+    """Write a new key beside ``path``, then link it into place: of several workers starting
+    at once one wins (link fails if the name exists) and no reader sees a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        # O_EXCL: of several workers starting at once, one creates the key and the rest read it.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temp, path)
     except FileExistsError:
-        return
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+        pass  # another process created it first: read theirs
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def audit_key(*, create: bool = True) -> bytes:

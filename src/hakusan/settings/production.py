@@ -21,6 +21,13 @@ if os.environ.get("HAKUSAN_DEBUG", "") not in ("", "0"):
     raise ImproperlyConfigured("HAKUSAN_DEBUG must be off in production")
 DEBUG = False
 _require("HAKUSAN_DATABASE_URL")
+if not (HAKUSAN_AUDIT_KEY or HAKUSAN_AUDIT_KEY_FILE):  # noqa: F405
+    # The default key file sits in the data directory beside the database and the checkpoint,
+    # and differs per machine: entries written on one would not verify on another.
+    raise ImproperlyConfigured(
+        "HAKUSAN_AUDIT_KEY_FILE (or HAKUSAN_AUDIT_KEY) must be set in production: the audit "
+        "key lives outside the data directory and is the same on every machine"
+    )
 ALLOWED_HOSTS = [h.strip() for h in _require("HAKUSAN_ALLOWED_HOSTS").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("HAKUSAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o

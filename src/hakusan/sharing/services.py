@@ -292,13 +292,23 @@ def import_bundle(
     verbatim whatever happens to them. Raises ``ValidationError`` when the input is not a
     bundle at all, or names neither a partner nor a source. ``tlp_default``: the TLP of
     objects without a marking; ``tlp_floor`` (the operator's ``--tlp``): no object is stored
-    below it (the most restrictive of marking and floor wins). A pending bundle stores only
-    ``tlp_default``: the floor does not apply when it is accepted later."""
+    below it (the most restrictive of marking and floor wins). A pending bundle keeps no
+    floor for its later acceptance, so the two together are refused (objects marked below the
+    floor would be stored at their own marking when accepted)."""
     try:
         tlp_default = tlp_rules.normalise(tlp_default)
         tlp_floor = tlp_rules.normalise(tlp_floor) if tlp_floor else None
     except tlp_rules.UnknownTLP as exc:
         raise ValidationError({"tlp": str(exc)}) from None
+    if pending and tlp_floor is not None:
+        raise ValidationError(
+            {
+                "tlp": _(
+                    "a TLP floor cannot be kept for a bundle held for review: import it "
+                    "without the floor, or without review"
+                )
+            }
+        )
     try:
         objects, bundle_id = objects_of(bundle)
     except BundleError as exc:

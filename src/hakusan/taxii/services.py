@@ -18,6 +18,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from hakusan.core import audit
+from hakusan.domain.foreign import unstorable
 from hakusan.domain.sharing import tlp as tlp_rules
 from hakusan.partners.choices import ALL_DATA_KINDS, DataKind
 from hakusan.partners.models import Partner
@@ -682,6 +683,14 @@ def _json_kind(value: Any) -> str:
     return "number"
 
 
+# What the columns of a stored object hold (SharedObject): longer is refused, not truncated.
+_STORED_LIMITS = (
+    ("id", SharedObject._meta.get_field("stix_id").max_length or 0),
+    ("type", SharedObject._meta.get_field("type").max_length or 0),
+    ("spec_version", SharedObject._meta.get_field("spec_version").max_length or 0),
+)
+
+
 def check_envelope(envelope: Any) -> list[dict[str, Any]]:
     """The objects of a TAXII envelope (TAXII 2.1 §3.7: ``objects``, optionally ``more`` and
     ``next``), each a JSON object with a STIX ``id`` and ``type``. Anything else is refused,
@@ -723,6 +732,14 @@ def check_envelope(envelope: Any) -> list[dict[str, Any]]:
                     f"objects[{index}]: '{member}' must be a string (got a JSON "
                     f"{_json_kind(obj[member])})"
                 )
+        for member, limit in _STORED_LIMITS:
+            if member in obj and len(obj[member]) > limit:
+                raise EnvelopeError(
+                    f"objects[{index}]: '{member}' is longer than {limit} characters"
+                )
+        problem = unstorable(obj)
+        if problem:
+            raise EnvelopeError(f"objects[{index}]: {problem}")
         stamp = protocol.object_version(obj)
         if stamp:
             try:

@@ -59,10 +59,12 @@ def remove_triggers(apps, schema_editor):
 
 
 def number_entries(apps, schema_editor):
-    """seq = position in id order, in one statement (window function) on both databases."""
+    """seq = position in id order, in one statement on both databases. UPDATE … FROM joins
+    the numbering once (PostgreSQL, SQLite >= 3.33); a correlated subquery would re-run the
+    window for every row on PostgreSQL (20,000 rows: 191 s)."""
     schema_editor.execute(
-        f"UPDATE {TABLE} SET seq = (SELECT n FROM (SELECT id, row_number() OVER (ORDER BY id) "
-        f"AS n FROM {TABLE}) AS numbered WHERE numbered.id = {TABLE}.id)",
+        f"UPDATE {TABLE} SET seq = numbered.n FROM (SELECT id, row_number() OVER (ORDER BY id) "
+        f"AS n FROM {TABLE}) AS numbered WHERE numbered.id = {TABLE}.id",
         params=None,
     )
 

@@ -11,6 +11,7 @@ GOOD = {
     "HAKUSAN_SECRET_KEY": "x" * 50,
     "HAKUSAN_DATABASE_URL": "postgresql://u@127.0.0.1/db",
     "HAKUSAN_ALLOWED_HOSTS": "hakusan.example.jp",
+    "HAKUSAN_AUDIT_KEY_FILE": "/secure/hakusan/audit.key",
 }
 
 
@@ -56,6 +57,7 @@ DEPLOY = {
     "HAKUSAN_SECRET_KEY": "kV3q9-Zr7xP_2mWc8LdTn4YbHs6GfJ1uQeRa0oXiNtMzUvBwCyDgEhKjSlPp5",
     "HAKUSAN_DATABASE_URL": "postgresql://hakusan@db.example.jp:5432/hakusan",
     "HAKUSAN_ALLOWED_HOSTS": "hakusan.example.jp",
+    "HAKUSAN_AUDIT_KEY_FILE": "/secure/hakusan/audit.key",
     "HAKUSAN_BEHIND_PROXY": "1",
 }
 SECURITY = [

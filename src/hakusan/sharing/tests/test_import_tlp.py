@@ -55,3 +55,14 @@ def test_operator_level_is_a_floor() -> None:
         "red.phish.example.jp": "red",
         "unmarked.phish.example.jp": "amber",
     }
+
+
+def test_a_floor_is_refused_for_a_bundle_held_for_review() -> None:
+    """A pending bundle keeps no floor: accepted later, its CLEAR object would be CLEAR."""
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="TLP floor"):
+        services.import_bundle(bundle(), source_name="feed", tlp_floor="red", pending=True)
+    assert not Sighting.objects.exists()
+    report = services.import_bundle(bundle(), source_name="feed", pending=True)
+    assert report.bundle.state == "pending"
