@@ -1,15 +1,16 @@
 """Staff API tokens in the Django admin (administrators only; imported by ``core.admin``).
 
-Issuing goes through ``services.issue_api_token`` (audited); the key is shown once, in a
-message, and never again: only its digest is stored, and no page shows that either.
-Tokens are revoked (an action), never edited or deleted."""
+Issuing goes through ``services.issue_api_token`` (audited); the key is shown once, in the
+response to the add form itself, and never again: only its digest is stored, and no page shows
+that either. Tokens are revoked (an action), never edited or deleted."""
 
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,16 @@ class ApiTokenForm(forms.ModelForm):
     class Meta:
         model = ApiToken
         fields = ["user", "label"]
+        error_messages = {
+            "user": {"invalid_choice": _("Choose an active user: inactive users get no API token.")}
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # issue_api_token refuses inactive users; offering them would end in a server error.
+        user_field: Any = self.fields.get("user")  # absent on the read-only view page
+        if user_field is not None:
+            user_field.queryset = user_field.queryset.filter(is_active=True)
 
 
 @admin.register(ApiToken)
@@ -107,17 +118,23 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def response_add(
         self, request: HttpRequest, obj: Any, post_url_continue: Any = None
     ) -> HttpResponse:
-        key = getattr(request, _NEW_KEY, None)
-        if key:
-            messages.warning(
-                request,
-                _(
-                    "API token of %(user)s (shown only this once: copy it now and give it to "
-                    "its user over a secure channel; it cannot be shown again): %(key)s"
-                )
-                % {"user": obj.user.username, "key": key},
+        # The key goes straight into this response: a message would carry it to the next page
+        # in a signed but readable cookie or in the session table.
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("New API token"),
+            "notice": _(
+                "API token of %(user)s. It is shown only this once: copy it now and give it to "
+                "its user over a secure channel; it cannot be shown again."
             )
-        return HttpResponseRedirect(reverse("admin:core_apitoken_changelist"))
+            % {"user": obj.user.username},
+            "key": getattr(request, _NEW_KEY),
+            "changelist_url": reverse("admin:core_apitoken_changelist"),
+        }
+        response = TemplateResponse(request, "admin/core/apitoken/new_key.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return _is_admin(request)

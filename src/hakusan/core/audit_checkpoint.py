@@ -5,7 +5,8 @@ last entry's id and hash, and the position from which entries are keyed, with an
 Celery processes append), it checks that the entry the previous checkpoint named is still in
 the table unchanged, then moves the checkpoint to the table's head. It only moves forward; a
 head that went backwards or changed is written down as an incident that ``verify`` reports
-for ever, so appends after a truncation do not wipe out the evidence. Written atomically
+for ever, so appends after a truncation do not wipe out the evidence; a missing checkpoint is
+re-created by an append only at the start of the keyed log. Written atomically
 (temporary file, fsync, rename); optionally copied to syslog.
 """
 
@@ -155,9 +156,15 @@ def _head_problem(previous: Checkpoint, empty: bool) -> str | None:
     return loss(previous, named, survivors_end, empty)
 
 
-def sync() -> None:
-    """Move the checkpoint to the table's head (on commit of an append); never backwards
-    without recording why."""
+def sync(appended_seq: int | None = None) -> None:
+    """Move the checkpoint to the table's head; never backwards without recording why.
+
+    ``appended_seq``: the entry whose commit runs this hook; None when an operator runs
+    ``hakusan audit checkpoint``. Without a checkpoint file, the hook writes the first one only
+    for the log's first keyed entries. If keyed entries came before, the checkpoint was lost
+    (deleted, or its first write failed, or a new machine): a fresh one would vouch for
+    whatever the table holds now, a cut tail included, so it stays absent and ``verify`` keeps
+    reporting it until the operator writes one."""
     key = audit_key()
     with _locked():
         found: list[dict[str, str]] = []
@@ -175,6 +182,14 @@ def sync() -> None:
             if problem:
                 found.append(_incident(problem))
         elif head is None and not found:
+            return
+        elif not found and appended_seq is not None and _keyed_before(appended_seq):
+            log.warning(
+                "audit log: no checkpoint at %s although keyed entries precede #%d; "
+                "not re-created (check 'hakusan audit verify', then 'hakusan audit checkpoint')",
+                path(),
+                appended_seq,
+            )
             return
         incidents = (previous.incidents if previous else []) + found
         keyed_from = previous.keyed_from if previous else None
@@ -200,10 +215,15 @@ def sync() -> None:
     )
 
 
-def sync_after_commit() -> None:
-    """on_commit hook. The entry has committed, so a failure here must not fail the request;
-    it is logged, and the next append (or ``hakusan audit checkpoint``) catches up."""
+def _keyed_before(seq: int) -> bool:
+    return AuditEntry.objects.filter(hash_version=AuditEntry.KEYED_HMAC, seq__lt=seq).exists()
+
+
+def sync_after_commit(appended_seq: int | None = None) -> None:
+    """on_commit hook of the entry at ``appended_seq``. The entry has committed, so a failure
+    here must not fail the request; it is logged, and the next append (or ``hakusan audit
+    checkpoint``) catches up."""
     try:
-        sync()
+        sync(appended_seq)
     except Exception:  # logged loudly; the audit entry itself has committed
         log.exception("audit log: the head checkpoint could not be written")

@@ -5,6 +5,8 @@ import datetime
 import hmac
 import importlib
 import io
+import json
+import re
 from typing import Any
 
 import pytest
@@ -236,17 +238,25 @@ def test_command_errors_are_one_line(analyst, args: tuple[str, ...], message: st
         run(*(a.format(analyst=analyst.username) for a in args))
 
 
-def test_admin_shows_the_key_once_and_never_again(make_user, login, analyst) -> None:
-    client = login(make_user("admin", "cyber"))
+def admin_adds_a_token(client: Any, user: Any) -> tuple[Any, ApiToken, str]:
+    """POSTs the admin's add form; returns the response, the token and the key it shows."""
     response = client.post(
         "/admin/core/apitoken/add/",
-        {"user": analyst.pk, "label": "from admin", "days": "5"},
-        follow=True,
+        {"user": user.pk, "label": "from admin", "days": "5"},
     )
-    token = ApiToken.objects.get(user=analyst)
-    shown = [str(m) for m in response.context["messages"]]
-    [key] = [m.rsplit(" ", 1)[-1] for m in shown if token.prefix in m]
+    assert response.status_code == 200, response.status_code
+    token = ApiToken.objects.get(user=user)
+    html = response.content.decode()
+    [key] = re.findall(rf"<code>({re.escape(token.prefix)}[^<]*)</code>", html)
+    return response, token, key
+
+
+def test_admin_shows_the_key_once_and_never_again(make_user, login, analyst) -> None:
+    client = login(make_user("admin", "cyber"))
+    response, token, key = admin_adds_a_token(client, analyst)
     assert tokens.matches(key, token.digest)
+    assert response.content.decode().count(key) == 1
+    assert "no-store" in response["Cache-Control"].replace(" ", "").split(",")
     for page in ("/admin/core/apitoken/", f"/admin/core/apitoken/{token.pk}/change/"):
         html = client.get(page).content.decode()
         assert token.prefix in html
@@ -257,6 +267,50 @@ def test_admin_shows_the_key_once_and_never_again(make_user, login, analyst) -> 
     )
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_admin_key_travels_in_no_message_cookie_or_session(
+    make_user, login, analyst, monkeypatch
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    issued: list[str] = []
+    real_new_key = tokens.new_key
+
+    def new_key() -> str:
+        issued.append(real_new_key())
+        return issued[-1]
+
+    monkeypatch.setattr(tokens, "new_key", new_key)
+    client = login(make_user("admin", "cyber"))
+    response = client.post(
+        "/admin/core/apitoken/add/",
+        {"user": analyst.pk, "label": "from admin", "days": "5"},
+    )
+    [key] = issued
+    after = client.get("/admin/core/apitoken/")
+    assert not [m for m in after.context["messages"] if key in str(m)]
+    cookies = [*response.cookies.values(), *client.cookies.values()]
+    assert cookies and not [c for c in cookies if key in c.value]
+    sessions = Session.objects.all()
+    assert sessions and not [s for s in sessions if key in json.dumps(s.get_decoded())]
+    assert not [cell for cell in every_stored_text() if key in cell]
+
+
+def test_admin_refuses_an_inactive_user_with_a_form_error(make_user, login, analyst) -> None:
+    analyst.is_active = False
+    analyst.save(update_fields=["is_active"])
+    client = login(make_user("admin", "cyber"))
+    response = client.post(
+        "/admin/core/apitoken/add/",
+        {"user": analyst.pk, "label": "from admin", "days": "5"},
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "有効な利用者" in str(errors["user"]), errors
+    assert not ApiToken.objects.filter(user=analyst).exists()
+    form = client.get("/admin/core/apitoken/add/").content.decode()
+    assert f'value="{analyst.pk}"' not in form  # not even offered
 
 
 # --- the migration of DRF authtoken keys -------------------------------------------------------

@@ -59,6 +59,40 @@ def test_a_truncation_stays_reported_after_new_appends(five, officer, committed)
     assert f"entries {count - 1}..{count} are missing (last checkpoint: {count} entries" in found[0]
 
 
+def test_a_truncation_then_a_deleted_checkpoint_stays_reported(
+    five, officer, django_capture_on_commit_callbacks, capsys
+):
+    """Cut the tail, delete the checkpoint file, let the application append once: the
+    append must not write a fresh checkpoint that vouches for the shortened log."""
+    count = five[-1].seq
+    as_db_attacker("DELETE FROM core_auditentry WHERE seq > %s", [count - 2])
+    audit_checkpoint.path().unlink()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        audit.record(officer, "login", officer)  # the application goes on appending
+    assert len(callbacks) == 1
+    assert not audit_checkpoint.path().exists()
+    found = problems()
+    assert [p.kind for p in found] == ["no_checkpoint"], found
+    assert "run 'hakusan audit checkpoint'" in found[0].message
+    with pytest.raises(CommandError, match="BROKEN"):
+        call_command("audit", "verify")
+    # Until an operator writes a new one (knowingly, from a log that verifies otherwise).
+    call_command("audit", "checkpoint")
+    assert problems() == []
+
+
+def test_the_first_keyed_entries_write_the_first_checkpoint(django_capture_on_commit_callbacks):
+    """No keyed entry before this transaction's: a new log (or the first keyed append after an
+    upgrade), not a lost checkpoint; the hook writes it."""
+    assert not AuditEntry.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        audit.record(None, "view", object_type="t", object_id="1")
+        last = audit.record(None, "view", object_type="t", object_id="2")
+    cp = audit_checkpoint.read(audit_key())
+    assert cp is not None and (cp.count, cp.last_id) == (last.seq, last.pk)
+    assert problems() == []
+
+
 def _rewrite_from(entries: list[AuditEntry], index: int, digest, version: int) -> None:
     """Edit entries[index] and recompute every following hash, as an attacker would."""
     prev = entries[index].prev_hash
@@ -207,6 +241,17 @@ def test_text_no_database_keeps_is_stored_replaced(officer):
     assert entry.detail["q"].startswith("a\ufffd") and "\x00" not in entry.detail["q"]
     assert list(entry.detail["nested"][0]) == [next(iter(entry.detail["nested"][0]))]
     assert "\udc00" not in next(iter(entry.detail["nested"][0]))
+    problems = [p for p in audit.verify_chain() if isinstance(p, audit.ChainProblem)]
+    assert not [p for p in problems if p.entry_id is not None]
+
+
+def test_numbers_that_jsonb_rewrites_keep_verifying(officer):
+    """jsonb stores numeric: 1e+16 reads back as an integer, -0.0 as 0.0 (PostgreSQL)."""
+    entry = audit.record(
+        officer, "import", object_type="x", detail={"big": 1e16, "neg0": -0.0, "half": 0.5}
+    )
+    entry.refresh_from_db()
+    assert entry.detail == {"big": "1e+16", "neg0": "-0.0", "half": 0.5}
     problems = [p for p in audit.verify_chain() if isinstance(p, audit.ChainProblem)]
     assert not [p for p in problems if p.entry_id is not None]
 
