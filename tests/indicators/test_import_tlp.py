@@ -148,3 +148,34 @@ def test_the_readme_and_the_cli_agree_on_formats() -> None:
     for name in names:
         options = parser.parse_args(["import", "f.csv", "--source", "s", "--format", name])
         assert options.format == name
+
+
+@pytest.mark.parametrize("staged", [False, True])  # PostgreSQL: both write paths
+def test_the_stricter_tlp_stays_when_a_value_recurs_in_a_later_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, staged: bool
+) -> None:
+    from hakusan.indicators import ingest
+
+    if staged:
+        monkeypatch.setattr(ingest, "_write_postgresql", ingest._write_postgresql_staged)
+    real_chunks = ingest.chunks
+    monkeypatch.setattr(ingest, "chunks", lambda items, size: real_chunks(items, 2))
+    red, amber = "https://red.phish.example.jp/a", "https://amber.phish.example.jp/a"
+    path = misp_file(
+        tmp_path,
+        [
+            (red, "tlp:red", ""),  # batch 1
+            (amber, "tlp:amber", ""),
+            ("https://other.phish.example.jp/a", "tlp:green", ""),  # batch 2
+            (red, "tlp:clear", ""),  # the same value, less restrictive, later in the file
+            (amber, "tlp:clear", ""),  # batch 3
+            (red, "tlp:green", ""),
+        ],
+    )
+    assert run_import(path, tlp=None, source_tlp="green", fmt="misp-csv")["rejected"] == 0
+    assert levels()[red] == "red" and levels()[amber] == "amber"
+    assert Sighting.objects.get(observable__value=red).count == 3
+    # Another import (later, on purpose) replaces the stored level.
+    again = misp_file(tmp_path, [(red, "tlp:amber", ""), (amber, "tlp:clear", "")])
+    run_import(again, tlp=None, source_tlp="green", fmt="misp-csv")
+    assert levels()[red] == "amber" and levels()[amber] == "clear"

@@ -17,7 +17,8 @@ else calls it. A batch is prepared in Python (fold duplicates, warninglist flags
 
 Re-sighting a value in the same source updates that sighting (count, first/last seen,
 confidence, TLP, tags merged) instead of adding a row: a later import's TLP replaces the
-stored one, and within one batch the most restrictive TLP given for the value stays. A value already stored keeps its
+stored one, and within one ``ingest`` call (one import) the most restrictive TLP given for the
+value stays, whichever batches its rows fall in (see ``_TLP_KEEP``). A value already stored keeps its
 warninglist flags (the ``indicators.reflag_warninglists`` job refreshes them when the lists
 change); a new one is flagged as it is inserted.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
+
+from hakusan.domain.sharing.tlp import LEVELS
 
 from .models import MAX_VALUE_LENGTH, Attribution
 
@@ -398,6 +402,11 @@ def chunks(items: Iterable[SightingInput], size: int) -> Iterator[list[SightingI
         yield chunk
 
 
+def new_run() -> int:
+    """An id for one ``ingest`` call, stored on the sightings it writes (``_TLP_KEEP``)."""
+    return secrets.randbits(62) + 1
+
+
 def ingest(
     items: Iterable[SightingInput],
     *,
@@ -416,13 +425,14 @@ def ingest(
     most two batches wait. Only outside a transaction (bulk imports, jobs): the caller's
     transaction cannot span threads, so inside one this is ignored."""
     notes = annotator()
+    run = new_run()
     if pipeline and not connection.in_atomic_block:
-        return _ingest_pipelined(items, notes, user_id, batch_size, enrich, progress)
+        return _ingest_pipelined(items, notes, user_id, batch_size, enrich, progress, run)
     total = IngestStats()
     for chunk in chunks(items, batch_size):
         batch = prepare(chunk, notes, enrich=enrich)
         with transaction.atomic():
-            stats = write(batch, notes.version, user_id=user_id)
+            stats = write(batch, notes.version, user_id=user_id, run=run)
         total.add(stats)
         if progress is not None:
             progress(total)
@@ -436,6 +446,7 @@ def _ingest_pipelined(
     batch_size: int,
     enrich: bool,
     progress: Callable[[IngestStats], None] | None,
+    run: int,
 ) -> IngestStats:
     import queue
     import threading
@@ -466,7 +477,7 @@ def _ingest_pipelined(
                         # before ingest() returns.
                         with connection.cursor() as cursor:
                             cursor.execute("SET LOCAL synchronous_commit = off")
-                    stats = write(batch, version, user_id=user_id)
+                    stats = write(batch, version, user_id=user_id, run=run)
                 total.add(stats)
                 if progress is not None:
                     progress(total)
@@ -517,7 +528,11 @@ def _attribution_ids(cursor: Any, texts: set[str]) -> dict[str, int]:
     return found
 
 
-def write(batch: Batch, version: str, *, user_id: int | None = None) -> IngestStats:
+def write(
+    batch: Batch, version: str, *, user_id: int | None = None, run: int | None = None
+) -> IngestStats:
+    """Write one prepared batch. ``run``: the ``ingest`` call it belongs to (``_TLP_KEEP``);
+    None for a batch on its own."""
     stats = IngestStats(
         offered=batch.offered,
         batches=1,
@@ -529,7 +544,7 @@ def write(batch: Batch, version: str, *, user_id: int | None = None) -> IngestSt
     if not batch.observables:
         return stats
     writer = _write_postgresql if connection.vendor == "postgresql" else _write_sqlite
-    new_obs, rows, new_rows = writer(batch, version, user_id)
+    new_obs, rows, new_rows = writer(batch, version, user_id, run)
     stats.new_observables, stats.sightings, stats.new_sightings = new_obs, rows, new_rows
     return stats
 
@@ -574,15 +589,36 @@ _PG_COPY = {
     "hk_stage_fact_v4": ["text", "text", "text", "text", "text", "int8"],
 }
 
+# The TLP a stored sighting keeps when it is written again. A row written earlier by the SAME
+# ingest call (an earlier batch of one import: ``ingest_run`` is that call's id) keeps the
+# stricter level, as a repeat within one batch does in ``prepare`` -- else a value marked
+# red on row 10 and clear on row 60,010 of one file would end up clear. A row of another
+# call (a later import, a report) takes the new level. The id on the row costs nothing to
+# look up (it is in the conflicting row) and no memory however long the import; unknown
+# levels (bad data) rank strictest, as in ``_stricter``.
+_TLP_RANK = "CASE {} " + " ".join(f"WHEN '{lv}' THEN {i}" for i, lv in enumerate(LEVELS))
+_TLP_RANK += " ELSE 99 END"
+_TLP_KEEP = (
+    "CASE WHEN s.ingest_run = excluded.ingest_run AND "
+    + _TLP_RANK.format("s.tlp")
+    + " > "
+    + _TLP_RANK.format("excluded.tlp")
+    + " THEN s.tlp ELSE excluded.tlp END"
+)
+
 # What a sighting row that is already stored becomes (both PostgreSQL write paths): counts
-# add up, the span widens, the newest TLP and confidence win, tags merge.
-_PG_SIGHTING_CONFLICT = """
+# add up, the span widens, the newest TLP (see ``_TLP_KEEP``) and confidence win, tags merge.
+_PG_SIGHTING_CONFLICT = (
+    """
     ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
         count = s.count + excluded.count,
         seen_at = least(s.seen_at, excluded.seen_at),
         last_seen = greatest(s.last_seen, excluded.last_seen),
         confidence = excluded.confidence,
-        tlp = excluded.tlp,
+        tlp = """
+    + _TLP_KEEP
+    + """,
+        ingest_run = excluded.ingest_run,
         original = CASE WHEN s.original = '' THEN excluded.original ELSE s.original END,
         tags = CASE WHEN excluded.tags = '[]'::jsonb THEN s.tags ELSE (
             SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb)
@@ -592,6 +628,7 @@ _PG_SIGHTING_CONFLICT = """
         comment = CASE WHEN excluded.comment = '' THEN s.comment ELSE excluded.comment END
     RETURNING (xmax = 0) AS new
 """
+)
 # A fact already stored takes the new value and credit, and is rewritten only if they differ.
 _PG_FACT_CONFLICT = """
 ON CONFLICT (observable_id, enricher, key) DO UPDATE SET
@@ -621,9 +658,10 @@ SELECT count(*) FILTER (WHERE new) FROM hk_ids_v3;
 WITH ins AS (
     INSERT INTO indicators_sighting AS s
         (observable_id, source_kind, source_id, original, seen_at, last_seen, count,
-         confidence, false_positive, tlp, tags, provenance, comment, created_by_id)
+         confidence, false_positive, tlp, tags, provenance, comment, created_by_id, ingest_run)
     SELECT i.id, t.source_kind, t.source_id, t.original, t.seen_at, t.last_seen, t.count,
-           t.confidence, false, t.tlp, t.tags::jsonb, t.provenance, t.comment, %(user)s
+           t.confidence, false, t.tlp, t.tags::jsonb, t.provenance, t.comment, %(user)s,
+           %(run)s
     FROM hk_stage_sight_v3 t JOIN hk_ids_v3 i ON i.type = t.type AND i.value = t.value
     ORDER BY i.id, t.source_kind, t.source_id
 """
@@ -656,7 +694,7 @@ def _copy_rows(cursor: Any, table: str, rows: Iterable[tuple[Any, ...]]) -> None
 
 
 def _write_postgresql_staged(
-    batch: Batch, version: str, user_id: int | None
+    batch: Batch, version: str, user_id: int | None, run: int | None = None
 ) -> tuple[int, int, int]:
     hits = batch.hits
 
@@ -691,7 +729,7 @@ def _write_postgresql_staged(
                 "hk_stage_fact_v4",
                 ((k[0], k[1], e, fk, fv, credit[a]) for k, e, fk, fv, a in batch.facts),
             )
-        cursor.execute(_PG_MERGE, {"version": version, "user": user_id})
+        cursor.execute(_PG_MERGE, {"version": version, "user": user_id, "run": run})
         cursor.nextset()  # the ids of the values already stored and unchanged
         cursor.nextset()  # the count of new observables
         (new_obs,) = cursor.fetchone()
@@ -711,11 +749,11 @@ _PG_OBS_COLUMNS = "id, type, value, first_seen, last_seen, warninglist_hits, war
 _PG_OBS_TYPES = ["int8", "text", "text", "timestamptz", "timestamptz", "jsonb", "text"]
 _PG_SIGHT_COLUMNS = (
     "observable_id, source_kind, source_id, original, seen_at, last_seen, count, confidence,"
-    " false_positive, tlp, tags, provenance, comment, created_by_id"
+    " false_positive, tlp, tags, provenance, comment, created_by_id, ingest_run"
 )
 _PG_SIGHT_TYPES = [
     *("int8", "text", "int8", "text", "timestamptz", "timestamptz", "int4", "int2", "bool"),
-    *("text", "jsonb", "text", "text", "int8"),
+    *("text", "jsonb", "text", "text", "int8", "int8"),
 ]
 _PG_LINK_TYPES = ["int8", "text", "int8"]
 _PG_FACT_TYPES = ["int8", "text", "text", "text", "int8", "timestamptz"]
@@ -772,10 +810,10 @@ _PG_SIGHT_UPSERT = (
 WITH ins AS (
     INSERT INTO indicators_sighting AS s
         (observable_id, source_kind, source_id, original, seen_at, last_seen, count,
-         confidence, false_positive, tlp, tags, provenance, comment, created_by_id)
+         confidence, false_positive, tlp, tags, provenance, comment, created_by_id, ingest_run)
     SELECT t.observable_id, t.source_kind, t.source_id, t.original, t.seen_at, t.last_seen,
            t.count, t.confidence, false, t.tlp, coalesce(nullif(t.tags, ''), '[]')::jsonb,
-           t.provenance, t.comment, %s
+           t.provenance, t.comment, %s, %s
     FROM hk_old_sight_v4 t ORDER BY t.observable_id, t.source_kind, t.source_id
 """
     + _PG_SIGHTING_CONFLICT
@@ -846,20 +884,22 @@ def _reserve_ids(cursor: Any, count: int) -> Sequence[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def _write_postgresql(batch: Batch, version: str, user_id: int | None) -> tuple[int, int, int]:
+def _write_postgresql(
+    batch: Batch, version: str, user_id: int | None, run: int | None = None
+) -> tuple[int, int, int]:
     from django.db import IntegrityError
     from psycopg import errors
 
     try:
         with transaction.atomic():  # a savepoint: the fast path is all or nothing
-            return _write_postgresql_direct(batch, version, user_id)
+            return _write_postgresql_direct(batch, version, user_id, run)
     except (IntegrityError, errors.UniqueViolation):
         log.info("values stored concurrently: batch written through the staged upsert")
-        return _write_postgresql_staged(batch, version, user_id)
+        return _write_postgresql_staged(batch, version, user_id, run)
 
 
 def _write_postgresql_direct(
-    batch: Batch, version: str, user_id: int | None
+    batch: Batch, version: str, user_id: int | None, run: int | None = None
 ) -> tuple[int, int, int]:
     from django.utils import timezone
 
@@ -925,14 +965,22 @@ def _write_postgresql_direct(
                 _PG_SIGHT_COLUMNS,
                 _PG_SIGHT_TYPES,
                 (
-                    (*r[:8], False, r[8], _jsonb(r[9]) if r[9] else _JSONB_EMPTY, *r[10:], user_id)
+                    (
+                        *r[:8],
+                        False,
+                        r[8],
+                        _jsonb(r[9]) if r[9] else _JSONB_EMPTY,
+                        *r[10:],
+                        user_id,
+                        run,
+                    )
                     for r in fresh
                 ),
             )
         new_rows = len(fresh)
         if old:
             _copy_temp(cursor, "hk_old_sight_v4", old)
-            cursor.execute(_PG_SIGHT_UPSERT, [user_id])
+            cursor.execute(_PG_SIGHT_UPSERT, [user_id, run])
             (found,) = cursor.fetchone()
             new_rows += int(found)
         # Links and facts: from a new value, new (COPY); from a stored one, upserted.
@@ -1014,12 +1062,13 @@ SELECT t.type, t.value, o.id FROM hk_stage_obs_v2 t
 JOIN indicators_observable o ON o.type = t.type AND o.value = t.value
 """
 
-_SQLITE_SIGHTINGS = """
+_SQLITE_SIGHTINGS = (
+    """
 INSERT INTO indicators_sighting AS s
     (observable_id, source_kind, source_id, original, seen_at, last_seen, count,
-     confidence, false_positive, tlp, tags, provenance, comment, created_by_id)
+     confidence, false_positive, tlp, tags, provenance, comment, created_by_id, ingest_run)
 SELECT t.observable_id, t.source_kind, t.source_id, t.original, t.seen_at, t.last_seen,
-       t.count, t.confidence, 0, t.tlp, t.tags, t.provenance, t.comment, %s
+       t.count, t.confidence, 0, t.tlp, t.tags, t.provenance, t.comment, %s, %s
 FROM hk_stage_sight_v2 t
 WHERE true ORDER BY t.observable_id, t.source_kind, t.source_id
 ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
@@ -1027,7 +1076,10 @@ ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
     seen_at = min(s.seen_at, excluded.seen_at),
     last_seen = max(s.last_seen, excluded.last_seen),
     confidence = excluded.confidence,
-    tlp = excluded.tlp,
+    tlp = """
+    + _TLP_KEEP
+    + """,
+    ingest_run = excluded.ingest_run,
     original = CASE WHEN s.original = '' THEN excluded.original ELSE s.original END,
     tags = CASE WHEN excluded.tags = '[]' THEN s.tags ELSE (
         SELECT json_group_array(value) FROM (
@@ -1037,6 +1089,7 @@ ON CONFLICT (observable_id, source_kind, source_id) DO UPDATE SET
                       ELSE excluded.provenance END,
     comment = CASE WHEN excluded.comment = '' THEN s.comment ELSE excluded.comment END
 """
+)
 
 _SQLITE_LINKS = """
 INSERT INTO indicators_observablelink (from_observable_id, kind, to_observable_id)
@@ -1052,7 +1105,9 @@ WHERE e.value IS NOT excluded.value OR e.attribution_id IS NOT excluded.attribut
 """
 
 
-def _write_sqlite(batch: Batch, version: str, user_id: int | None) -> tuple[int, int, int]:
+def _write_sqlite(
+    batch: Batch, version: str, user_id: int | None, run: int | None = None
+) -> tuple[int, int, int]:
     from django.utils import timezone
 
     adapt = connection.ops.adapt_datetimefield_value
@@ -1096,7 +1151,7 @@ def _write_sqlite(batch: Batch, version: str, user_id: int | None) -> tuple[int,
         )
         cursor.execute("SELECT coalesce(max(id), 0) FROM indicators_sighting")
         (last_sighting,) = cursor.fetchone()
-        cursor.execute(_SQLITE_SIGHTINGS, [user_id])
+        cursor.execute(_SQLITE_SIGHTINGS, [user_id, run])
         cursor.execute("SELECT count(*) FROM indicators_sighting WHERE id > %s", [last_sighting])
         (new_rows,) = cursor.fetchone()
         if batch.links:

@@ -101,6 +101,9 @@ class Sighting(models.Model):
     tags = models.JSONField(_("tags"), default=list, blank=True)
     provenance = models.CharField(_("provenance"), max_length=200, blank=True)
     comment = models.CharField(_("comment"), max_length=1000, blank=True)
+    # The ingest call (one import) that last wrote the row: its later batches keep the
+    # stricter TLP of the row (see ingest._TLP_KEEP). None for rows written otherwise.
+    ingest_run = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["source_kind", "source_id"])]

@@ -35,6 +35,7 @@ def import_reports(
     if user is None:
         raise ValueError("an import needs the user it is filed by")
     dept = Department.objects.get(code=department) if department else None
+    user_department = user.department.code if user.department else ""
     source = Path(path)
     total_bytes = source.stat().st_size
     if total_bytes == 0:
@@ -114,7 +115,10 @@ def import_reports(
             if isinstance(row, RowError):
                 (warnings if row.warning else errors).append(row)
             else:
-                batch.append((line, row, *import_key(row, file_sha256=sha256, line=line)))
+                # The department the row is filed for (as create_reports_bulk resolves it).
+                code = dept.code if dept else row.station_code or user_department
+                key = import_key(row, department=code, file_sha256=sha256, line=line)
+                batch.append((line, row, *key))
                 if len(batch) >= BATCH:
                     flush()
                     ctx.progress(stream.tell(), total_bytes)

@@ -14,6 +14,7 @@ from hakusan.domain.intake.keys import (
 )
 
 SHA = file_digest(io.BytesIO(b"channel,kind,narrative\n"))
+ST = "kanazawa-chuo"
 
 
 def draft(**kw) -> ReportDraft:
@@ -29,29 +30,45 @@ def test_file_digest_is_the_sha256_of_the_bytes_read_in_chunks():
     assert file_digest(io.BytesIO(big)) == hashlib.sha256(big).hexdigest()
 
 
-def test_an_external_ref_is_the_key_within_its_channel():
-    key, kind = import_key(draft(external_ref="IHC-1"), file_sha256=SHA, line=2)
-    assert (key, kind) == ("ref:web:IHC-1", KeyKind.EXTERNAL_REF)
+def ref_key(dept: str = ST, **kw) -> str:
+    return import_key(draft(**kw), department=dept, file_sha256=SHA, line=2)[0]
+
+
+def test_an_external_ref_is_the_key_within_its_channel_and_department():
+    key, kind = import_key(draft(external_ref="IHC-1"), department=ST, file_sha256=SHA, line=2)
+    assert (key, kind) == ("ref:web:kanazawa-chuo:IHC-1", KeyKind.EXTERNAL_REF)
     # another file, another line, other content: the same reference is the same report
     other = draft(external_ref="IHC-1", narrative="別の文面")
-    assert import_key(other, file_sha256="0" * 64, line=90)[0] == key
-    assert import_key(draft(external_ref="IHC-1", channel="ihc"), file_sha256=SHA, line=2)[0] != key
+    assert import_key(other, department=ST, file_sha256="0" * 64, line=90)[0] == key
+    assert ref_key(external_ref="IHC-1", channel="ihc") != key
+    # Two stations (or partners) numbering their references from "1": two reports.
+    assert ref_key("hakusan-st", external_ref="IHC-1") == "ref:web:hakusan-st:IHC-1"
 
 
 def test_a_long_external_ref_still_fits_the_column():
-    key, kind = import_key(draft(external_ref="x" * 100), file_sha256=SHA, line=2)
+    key, kind = import_key(draft(external_ref="x" * 150), department=ST, file_sha256=SHA, line=2)
     assert kind == KeyKind.EXTERNAL_REF and len(key) <= MAX_KEY_LENGTH
-    assert key != import_key(draft(external_ref="x" * 99 + "y"), file_sha256=SHA, line=2)[0]
+    assert key.startswith("ref:web:kanazawa-chuo:sha256:")
+    assert key != ref_key(external_ref="x" * 149 + "y")
+    assert key != ref_key("hakusan-st", external_ref="x" * 150)
+    longest = ref_key("d" * 40, external_ref="x" * 200, channel="partner")  # slug max 40
+    assert len(longest) <= MAX_KEY_LENGTH
 
 
 def test_without_a_reference_the_key_is_file_line_and_content():
-    key, kind = import_key(draft(), file_sha256=SHA, line=2)
+    key, kind = import_key(draft(), department=ST, file_sha256=SHA, line=2)
     assert kind == KeyKind.ROW_DIGEST and key.startswith("row:") and len(key) <= MAX_KEY_LENGTH
-    assert import_key(draft(), file_sha256=SHA, line=2)[0] == key  # a re-run: the same key
-    assert import_key(draft(), file_sha256=SHA, line=3)[0] != key  # identical row, next line
-    assert import_key(draft(), file_sha256="0" * 64, line=2)[0] != key  # another file
+    assert (
+        import_key(draft(), department=ST, file_sha256=SHA, line=2)[0] == key
+    )  # a re-run: the same key
+    assert (
+        import_key(draft(), department=ST, file_sha256=SHA, line=3)[0] != key
+    )  # identical row, next line
+    assert (
+        import_key(draft(), department=ST, file_sha256="0" * 64, line=2)[0] != key
+    )  # another file
     changed = draft(received_at=datetime(2026, 4, 1, tzinfo=UTC))
-    assert import_key(changed, file_sha256=SHA, line=2)[0] != key
+    assert import_key(changed, department=ST, file_sha256=SHA, line=2)[0] != key
 
 
 def test_skipped_lines_are_summarised_as_ranges_broken_only_by_filed_rows():

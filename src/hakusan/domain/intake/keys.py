@@ -1,8 +1,10 @@
 """Import keys: what makes re-running a bulk import idempotent.
 
 A report row carries an import key that is stored with the report; a row whose key is already
-stored is skipped. The key is the row's ``external_ref`` (scoped by its channel: the same
-reference from the same kind of source) when the row gives one, else a digest of the file's
+stored is skipped. The key is the row's ``external_ref`` (scoped by its channel and by the
+department the row is filed for -- its ``station_code``, else the importing user's -- so that
+two stations or partners numbering their references from "1" do not collide) when the row
+gives one, else a digest of the file's
 content, the row's line number and the row's normalised content. The line number keeps two
 identical rows of one file apart (both are filed once each); the file digest keeps identical
 rows of two different files apart. Re-running the same file therefore skips exactly the rows
@@ -39,15 +41,19 @@ def _canonical(draft: ReportDraft) -> str:
     return json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def import_key(draft: ReportDraft, *, file_sha256: str, line: int) -> tuple[str, KeyKind]:
-    """The key a row is stored and looked up under, and which rule made it."""
+def import_key(
+    draft: ReportDraft, *, department: str, file_sha256: str, line: int
+) -> tuple[str, KeyKind]:
+    """The key a row is stored and looked up under, and which rule made it. ``department``
+    is the code of the department the row is filed for (a slug: it holds no ``:``)."""
     if draft.external_ref:
-        key = f"ref:{draft.channel}:{draft.external_ref}"
+        scope = f"ref:{draft.channel}:{department}"
+        key = f"{scope}:{draft.external_ref}"
         if len(key) <= MAX_KEY_LENGTH:
             return key, KeyKind.EXTERNAL_REF
-        # Longer than the column: still one key per (channel, reference).
+        # Longer than the column: still one key per (channel, department, reference).
         ref = hashlib.sha256(draft.external_ref.encode()).hexdigest()
-        return f"ref:{draft.channel}:sha256:{ref}", KeyKind.EXTERNAL_REF
+        return f"{scope}:sha256:{ref}", KeyKind.EXTERNAL_REF
     material = f"{file_sha256}\n{line}\n{_canonical(draft)}".encode()
     return f"row:{hashlib.sha256(material).hexdigest()}", KeyKind.ROW_DIGEST
 

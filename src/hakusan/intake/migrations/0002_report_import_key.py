@@ -3,8 +3,8 @@ from django.db import migrations, models
 
 def keys_from_external_refs(apps, schema_editor):
     """Reports imported before import keys existed: key the first report of each
-    (channel, external_ref) so a re-run of an old import skips it (the rule of
-    domain/intake/keys.py, written out here so this migration never changes)."""
+    (channel, receiving department, external_ref) so a re-run of an old import skips it (the
+    rule of domain/intake/keys.py, written out here so this migration never changes)."""
     import hashlib
 
     Report = apps.get_model("intake", "Report")
@@ -12,13 +12,14 @@ def keys_from_external_refs(apps, schema_editor):
     rows = (
         Report.objects.exclude(external_ref="")
         .order_by("id")
-        .values_list("id", "channel", "external_ref")
+        .values_list("id", "channel", "receiving_department__code", "external_ref")
     )
     keyed = []  # written after the read: no update while the cursor is open
-    for pk, channel, ref in rows.iterator(chunk_size=2000):
-        key = f"ref:{channel}:{ref}"
+    for pk, channel, department, ref in rows.iterator(chunk_size=2000):
+        scope = f"ref:{channel}:{department or ''}"
+        key = f"{scope}:{ref}"
         if len(key) > 160:
-            key = f"ref:{channel}:sha256:{hashlib.sha256(ref.encode()).hexdigest()}"
+            key = f"{scope}:sha256:{hashlib.sha256(ref.encode()).hexdigest()}"
         if key not in seen:
             seen.add(key)
             keyed.append(Report(pk=pk, import_key=key))

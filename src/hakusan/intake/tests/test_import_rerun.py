@@ -220,3 +220,56 @@ def test_kill_9_during_an_import_then_a_rerun_files_each_row_once(officer, tmp_p
     killed.refresh_from_db()
     assert killed.status == JobStatus.FAILED
     assert f"（{killed.worker}）" in killed.error and "終了しました" in killed.error
+
+
+def write_station_csv(path: Path, station: str, refs: list[str]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow([*HEADER, "station_code"])
+        for ref in refs:
+            narrative = f"提携先からの通報 {station} {ref}"
+            writer.writerow(
+                ["partner", "consultation", narrative, "2026-04-01 09:00", ref, station]
+            )
+    return path
+
+
+@pytest.mark.django_db
+def test_the_same_reference_from_two_stations_is_two_reports(officer, make_user, tmp_path):
+    # Two stations number their partner references from "1": neither may hide the other.
+    chuo = write_station_csv(tmp_path / "chuo.csv", "", ["1", "2"])  # officer's department
+    hakusan = write_station_csv(tmp_path / "hakusan.csv", "hakusan-st", ["1", "2"])
+    assert run_import(officer, chuo).result["imported"] == 2
+    run = run_import(officer, hakusan)
+    assert run.result["imported"] == 2 and run.result["skipped"] == 0
+    filed = Report.objects.filter(external_ref="1")
+    assert sorted(r.receiving_department.code for r in filed) == ["hakusan-st", "kanazawa-chuo"]
+    for source in (chuo, hakusan):  # a re-run of each still skips its rows
+        again = run_import(officer, source)
+        assert again.result["imported"] == 0 and again.result["skipped"] == 2
+        assert again.result["skipped_by"] == {"external_ref": 2, "row_digest": 0}
+    # Without station_code the row is the importing user's department: the same report.
+    colleague = make_user(dept="other")
+    rerun = run_import(colleague, write_station_csv(tmp_path / "again.csv", "", ["1"]))
+    assert rerun.result["imported"] == 0 and rerun.result["skipped"] == 1
+    assert Report.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_the_migration_keys_old_reports_by_channel_department_and_reference(officer, tmp_path):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("hakusan.intake.migrations.0002_report_import_key")
+    run_import(officer, write_station_csv(tmp_path / "a.csv", "", ["1"]))
+    run_import(officer, write_station_csv(tmp_path / "b.csv", "hakusan-st", ["1"]))
+    Report.objects.update(import_key=None)  # as before import keys existed
+    run_import(officer, write_station_csv(tmp_path / "a2.csv", "", ["1"]))  # filed twice then
+    Report.objects.update(import_key=None)
+    assert Report.objects.count() == 3
+    migration.keys_from_external_refs(apps, None)
+    keys = Report.objects.order_by("id").values_list("import_key", flat=True)
+    assert list(keys) == ["ref:partner:kanazawa-chuo:1", "ref:partner:hakusan-st:1", None]
+    rerun = run_import(officer, write_station_csv(tmp_path / "c.csv", "hakusan-st", ["1"]))
+    assert rerun.result["skipped"] == 1 and Report.objects.count() == 3
