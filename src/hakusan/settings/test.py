@@ -23,6 +23,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "t.db"),
             "TEST": {"NAME": str(DATA_DIR / "test.db")},
+            # Live-server tests write from the request and a job thread at once: wait for the
+            # lock (under load) rather than fail after the default 5 s.
+            "OPTIONS": {"timeout": 30},
         }
     }
 HAKUSAN_REDIS_URL = ""

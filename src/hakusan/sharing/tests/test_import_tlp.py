@@ -61,8 +61,9 @@ def test_a_floor_is_refused_for_a_bundle_held_for_review() -> None:
     """A pending bundle keeps no floor: accepted later, its CLEAR object would be CLEAR."""
     from django.core.exceptions import ValidationError
 
-    with pytest.raises(ValidationError, match="TLP floor"):
+    with pytest.raises(ValidationError) as refused:
         services.import_bundle(bundle(), source_name="feed", tlp_floor="red", pending=True)
+    assert list(refused.value.message_dict) == ["tlp"]
     assert not Sighting.objects.exists()
     report = services.import_bundle(bundle(), source_name="feed", pending=True)
     assert report.bundle.state == "pending"
